@@ -1,0 +1,12 @@
+package io.shmipc;
+
+/** {@code open} found no file with that name in the directory. */
+public class SegmentNotFoundException extends SharedMemoryException
+{
+    private static final long serialVersionUID = 1L;
+
+    public SegmentNotFoundException(final String message)
+    {
+        super(message);
+    }
+}

@@ -1,0 +1,45 @@
+package io.shmipc.layout;
+
+/**
+ * The live counters kept in a segment's header, each a 64-bit little-endian integer alone on a cache line at
+ * {@link SegmentDescriptor#counterOffset(int)}. Any process may read them at any time; they are incremented with
+ * an atomic add, and only on paths that are already slow (a retry, a wait), never on an uncontended read or write.
+ */
+public enum CounterId
+{
+    /** Optimistic reads that had to start again: a writer held, or changed, one of the pages during the copy. */
+    READ_RETRIES(0, "read retries"),
+    /** Write-lock acquisitions that found a page held, or lost the compare-and-swap, on the first attempt. */
+    WRITE_CONTENDED(1, "contended write locks"),
+    /** Waits for a page (by a reader or a writer) that lasted longer than the slow-wait threshold (1 ms). */
+    SLOW_WAITS(2, "slow waits"),
+    /** Locks taken over from a writer process that died while holding them. */
+    OWNER_RECOVERIES(3, "dead-owner recoveries");
+
+    private final int index;
+    private final String description;
+
+    CounterId(final int index, final String description)
+    {
+        this.index = index;
+        this.description = description;
+    }
+
+    /** @return the counter's slot, 0 to {@link SegmentDescriptor#COUNTER_SLOTS} - 1. */
+    public int index()
+    {
+        return index;
+    }
+
+    /** @return the byte offset of the counter in the segment file. */
+    public int offset()
+    {
+        return SegmentDescriptor.counterOffset(index);
+    }
+
+    /** @return a short human-readable name. */
+    public String description()
+    {
+        return description;
+    }
+}

@@ -1,0 +1,113 @@
+package io.shmipc.segment;
+
+import io.shmipc.layout.SegmentDescriptor;
+
+/** The size of a segment: page size and page count, checked against the layout's limits. */
+public final class SegmentGeometry
+{
+    private final int pageSize;
+    private final int pageCount;
+    private final long dataOffset;
+    private final long fileLength;
+
+    private SegmentGeometry(final int pageSize, final int pageCount)
+    {
+        this.pageSize = pageSize;
+        this.pageCount = pageCount;
+        this.dataOffset = SegmentDescriptor.dataOffset(pageCount);
+        this.fileLength = SegmentDescriptor.fileLength(pageSize, pageCount);
+    }
+
+    /**
+     * @return the geometry of {@code pageCount} pages of {@code pageSize} bytes.
+     * @throws IllegalArgumentException naming the bad value and the limit it breaks.
+     */
+    public static SegmentGeometry of(final int pageSize, final int pageCount)
+    {
+        final String problem = problem(pageSize, pageCount);
+        if (problem != null)
+        {
+            throw new IllegalArgumentException(problem);
+        }
+        return new SegmentGeometry(pageSize, pageCount);
+    }
+
+    /** @return what is wrong with this geometry, or {@code null} if it is valid. */
+    public static String problem(final long pageSize, final long pageCount)
+    {
+        if (pageSize < SegmentDescriptor.MIN_PAGE_SIZE || pageSize > SegmentDescriptor.MAX_PAGE_SIZE)
+        {
+            return "page size " + pageSize + " is outside " + SegmentDescriptor.MIN_PAGE_SIZE + ".." +
+                SegmentDescriptor.MAX_PAGE_SIZE;
+        }
+        if (Long.bitCount(pageSize) != 1)
+        {
+            return "page size " + pageSize + " is not a power of two";
+        }
+        if (pageCount <= 0)
+        {
+            return "page count " + pageCount + " must be at least 1";
+        }
+        final long maxPages = maxPageCount((int)pageSize);
+        if (pageCount > maxPages)
+        {
+            return "page count " + pageCount + " of " + pageSize + "-byte pages exceeds the limit of " + maxPages +
+                " (a segment file is at most " + SegmentDescriptor.MAX_FILE_LENGTH + " bytes)";
+        }
+        return null;
+    }
+
+    /** @return the largest page count whose file fits in {@link SegmentDescriptor#MAX_FILE_LENGTH}. */
+    public static long maxPageCount(final int pageSize)
+    {
+        long low = 0;
+        long high = SegmentDescriptor.MAX_FILE_LENGTH / pageSize + 1;
+        while (low < high)
+        {
+            final long mid = (low + high + 1) >>> 1;
+            if (SegmentDescriptor.fileLength(pageSize, (int)mid) <= SegmentDescriptor.MAX_FILE_LENGTH)
+            {
+                low = mid;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+        return low;
+    }
+
+    public int pageSize()
+    {
+        return pageSize;
+    }
+
+    public int pageCount()
+    {
+        return pageCount;
+    }
+
+    /** @return bytes of user data: {@code pageSize * pageCount}. */
+    public int capacity()
+    {
+        return pageSize * pageCount;
+    }
+
+    /** @return offset of the first data page in the file. */
+    public long dataOffset()
+    {
+        return dataOffset;
+    }
+
+    /** @return length of the whole file. */
+    public long fileLength()
+    {
+        return fileLength;
+    }
+
+    @Override
+    public String toString()
+    {
+        return pageCount + " pages of " + pageSize + " bytes";
+    }
+}
