@@ -38,6 +38,7 @@ fi
 
 # 2. Which suite and mirror. Use the mirror apt on this machine is configured
 #    with (it is the one known to be reachable), never a hard-coded host.
+# shellcheck source=/dev/null
 . /etc/os-release
 DEB_SUITE="${DEB_SUITE:-${VERSION_CODENAME:-bookworm}}"
 
@@ -107,10 +108,11 @@ cleanup() {
   # rm -rf never walks into the host's /proc or /sys.
   if [[ -n "${ROOTFS:-}" && -d "$ROOTFS" ]]; then
     for m in proc sys dev/pts dev; do
-      mountpoint -q "$ROOTFS/$m" 2>/dev/null && umount -l "$ROOTFS/$m" || true
+      if mountpoint -q "$ROOTFS/$m" 2>/dev/null; then umount -l "$ROOTFS/$m" || true; fi
     done
     rm -rf --one-file-system "$ROOTFS"
   fi
+  rm -f "${ROOTFS:-}.log"
   exit $rc
 }
 trap cleanup EXIT

@@ -31,6 +31,11 @@ engine_answers() { docker info >/dev/null 2>&1; }
 
 start_s=$SECONDS
 
+# Serialise concurrent callers (e.g. two CI steps or two shells): without it
+# both could see "no dockerd" and start two daemons on the same socket.
+exec 9>/tmp/docker-engine.lock
+flock -w 300 9 || fail "another scripts/docker-engine.sh holds /tmp/docker-engine.lock for > 300 s"
+
 # 1. Already up (from an earlier run or session)? Nothing to do.
 if command -v docker >/dev/null 2>&1 && engine_answers; then
   log "engine already answers; nothing to do"
@@ -64,20 +69,22 @@ else
   # its process group) that called it, e.g. a CI step.
   # Default networking on purpose: never '--bridge none' (containers and
   # Testcontainers need the default bridge).
-  setsid nohup dockerd >"$DOCKERD_LOG" 2>&1 </dev/null &
+  # 9>&-: the daemon must not inherit the lock, or it would hold it forever.
+  setsid nohup dockerd >"$DOCKERD_LOG" 2>&1 </dev/null 9>&- &
   disown || true
 fi
 
 # 4. Wait until the API answers.
 deadline=$((SECONDS + DOCKERD_WAIT_S))
 until engine_answers; do
-  if ! pidof dockerd >/dev/null 2>&1; then
-    fail "dockerd exited before answering (see $DOCKERD_LOG)"
-  fi
   if (( SECONDS >= deadline )); then
     fail "dockerd did not answer 'docker info' within ${DOCKERD_WAIT_S} s (see $DOCKERD_LOG)"
   fi
   sleep 1
+  # Checked after the sleep so a just-forked daemon has had time to exec.
+  if ! pidof dockerd >/dev/null 2>&1; then
+    fail "dockerd exited before answering (see $DOCKERD_LOG)"
+  fi
 done
 
 log "engine ready: server $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null || echo '?') after $((SECONDS - start_s)) s"

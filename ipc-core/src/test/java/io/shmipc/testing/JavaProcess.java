@@ -117,6 +117,20 @@ public final class JavaProcess implements AutoCloseable
         return found;
     }
 
+    /** @return the last line the process printed that contains {@code text}, or {@code null}. */
+    public String lastLineContaining(final String text)
+    {
+        String found = null;
+        for (final String line : output().split("\n"))
+        {
+            if (line.contains(text))
+            {
+                found = line;
+            }
+        }
+        return found;
+    }
+
     /** @return a description and the output, for assertion messages. */
     public String describe()
     {
