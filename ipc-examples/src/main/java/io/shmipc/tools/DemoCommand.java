@@ -14,6 +14,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Run a demo: each side of it is a separate process (or container).",
     subcommands = {
+        WriterReaderDemoCommands.Writer.class,
+        WriterReaderDemoCommands.Reader.class,
         PingPongDemo.class,
         SnapshotPublisher.class,
         SnapshotReader.class

@@ -35,10 +35,12 @@ final class ReadCommand implements Callable<Integer>
     @Parameters(index = "0", paramLabel = "NAME", description = "Segment name.")
     private String name;
 
-    @Parameters(index = "1", paramLabel = "OFFSET", description = "Data offset (decimal, or hex with 0x).")
+    @Parameters(index = "1", paramLabel = "OFFSET", converter = OffsetConverter.class,
+        description = "Data offset (decimal, or hex with 0x).")
     private int offset;
 
-    @Parameters(index = "2", paramLabel = "LENGTH", description = "Number of bytes.")
+    @Parameters(index = "2", paramLabel = "LENGTH", converter = OffsetConverter.class,
+        description = "Number of bytes.")
     private int length;
 
     @ArgGroup(exclusive = true)

@@ -35,7 +35,8 @@ final class WriteCommand implements Callable<Integer>
     @Parameters(index = "0", paramLabel = "NAME", description = "Segment name.")
     private String name;
 
-    @Parameters(index = "1", paramLabel = "OFFSET", description = "Data offset (decimal, or hex with 0x).")
+    @Parameters(index = "1", paramLabel = "OFFSET", converter = OffsetConverter.class,
+        description = "Data offset (decimal, or hex with 0x).")
     private int offset;
 
     @Parameters(index = "2", arity = "0..1", paramLabel = "TEXT", description = "Text to write, as UTF-8.")

@@ -64,16 +64,19 @@ public final class PingPongDemo implements Callable<Integer>
     @Parameters(index = "0", paramLabel = "ROLE", description = "ping or pong.")
     private Role role;
 
-    @Option(names = "--name", defaultValue = "pingpong", description = "Segment name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--name", defaultValue = "pingpong",
+        description = "Segment name (default: ${DEFAULT-VALUE}).")
     private String name;
 
     @Option(names = {"-d", "--dir"}, paramLabel = "DIR", description = "Segment directory (default: /dev/shm).")
     private Path dir;
 
-    @Option(names = "--rounds", defaultValue = "100000", description = "Measured round trips (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "100000",
+        description = "Measured round trips (default: ${DEFAULT-VALUE}).")
     private int rounds;
 
-    @Option(names = "--warmup", defaultValue = "20000", description = "Unmeasured round trips first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "20000",
+        description = "Unmeasured round trips first (default: ${DEFAULT-VALUE}).")
     private int warmup;
 
     @Option(names = "--idle", defaultValue = "yield",
@@ -100,7 +103,8 @@ public final class PingPongDemo implements Callable<Integer>
         }
         try (SharedMemory shm = builder.openOrCreate())
         {
-            final IdleStrategy idleStrategy = idle == Idle.spin ? new BusySpinIdleStrategy() : new YieldingIdleStrategy();
+            final IdleStrategy idleStrategy =
+                idle == Idle.spin ? new BusySpinIdleStrategy() : new YieldingIdleStrategy();
             return role == Role.ping ? ping(shm, idleStrategy) : pong(shm, idleStrategy);
         }
     }

@@ -29,13 +29,15 @@ public final class SnapshotPublisher implements Callable<Integer>
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotPublisher.class);
     private static final int PAGE_SIZE = 4096;
 
-    @Option(names = "--name", defaultValue = "snapshot", description = "Segment name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--name", defaultValue = "snapshot",
+        description = "Segment name (default: ${DEFAULT-VALUE}).")
     private String name;
 
     @Option(names = {"-d", "--dir"}, paramLabel = "DIR", description = "Segment directory (default: /dev/shm).")
     private Path dir;
 
-    @Option(names = "--records", defaultValue = "1000", description = "Number of records (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--records", defaultValue = "1000",
+        description = "Number of records (default: ${DEFAULT-VALUE}).")
     private int records;
 
     @Option(names = "--rate", defaultValue = "10000",
@@ -46,7 +48,8 @@ public final class SnapshotPublisher implements Callable<Integer>
         description = "Seconds to run, 0 until killed (default: ${DEFAULT-VALUE}).")
     private double duration;
 
-    @Option(names = "--report", defaultValue = "1", description = "Seconds between reports (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--report", defaultValue = "1",
+        description = "Seconds between reports (default: ${DEFAULT-VALUE}).")
     private double report;
 
     /** Runs the publisher as its own program. */

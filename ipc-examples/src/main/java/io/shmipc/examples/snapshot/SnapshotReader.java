@@ -37,7 +37,8 @@ public final class SnapshotReader implements Callable<Integer>
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotReader.class);
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    @Option(names = "--name", defaultValue = "snapshot", description = "Segment name (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--name", defaultValue = "snapshot",
+        description = "Segment name (default: ${DEFAULT-VALUE}).")
     private String name;
 
     @Option(names = {"-d", "--dir"}, paramLabel = "DIR", description = "Segment directory (default: /dev/shm).")
@@ -54,7 +55,8 @@ public final class SnapshotReader implements Callable<Integer>
         description = "Seconds to run, 0 until killed (default: ${DEFAULT-VALUE}).")
     private double duration;
 
-    @Option(names = "--report", defaultValue = "1", description = "Seconds between reports (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--report", defaultValue = "1",
+        description = "Seconds between reports (default: ${DEFAULT-VALUE}).")
     private double report;
 
     @Option(names = "--wait", defaultValue = "60",
