@@ -110,7 +110,10 @@ public final class SnapshotReader implements Callable<Integer>
                     nextReport += reportNanos;
                 }
             }
-            report(me, ageMicros);
+            if (ageMicros.getTotalCount() > 0)
+            {
+                report(me, ageMicros);
+            }
             LOG.info("{}: done samples={} inconsistent={} torn={}", me, samples, inconsistent, torn);
         }
         return inconsistent == 0 ? 0 : 1;
