@@ -433,7 +433,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public long awaitChange(final int page, final long seen, final Duration timeout)
     {
-        return awaitChange(page, seen, timeout.toNanos(), null);
+        return awaitChange(page, seen, saturatedNanos(timeout), null);
     }
 
     /**
@@ -580,6 +580,19 @@ public final class SharedMemory implements AutoCloseable
     {
         return "SharedMemory{name='" + name + "', path=" + segment.path() + ", " + segment.geometry() +
             (closed ? ", closed" : "") + "}";
+    }
+
+    /** @return the duration in nanoseconds, {@link Long#MAX_VALUE} if it is longer than that (292 years). */
+    private static long saturatedNanos(final Duration timeout)
+    {
+        try
+        {
+            return timeout.toNanos();
+        }
+        catch (final ArithmeticException tooLong)
+        {
+            return timeout.isNegative() ? 0 : Long.MAX_VALUE;
+        }
     }
 
     private void checkOpen()

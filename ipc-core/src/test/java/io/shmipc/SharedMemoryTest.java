@@ -299,6 +299,9 @@ class SharedMemoryTest
             assertTrue(System.nanoTime() - start >= 20_000_000L, "waited at least the timeout");
             assertEquals(seen, shm.awaitChange(0, seen, 0, new org.agrona.concurrent.BusySpinIdleStrategy()));
             assertEquals(seen, shm.awaitChange(0, seen - 1, Duration.ZERO), "already different: no wait");
+            assertEquals(seen, shm.awaitChange(0, seen - 1, java.time.temporal.ChronoUnit.FOREVER.getDuration()),
+                "a timeout too long for a long of nanoseconds is accepted");
+            assertEquals(seen, shm.awaitChange(0, seen, Duration.ofSeconds(-5)), "negative: no wait");
         }
     }
 
