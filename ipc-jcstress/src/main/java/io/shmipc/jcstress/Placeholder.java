@@ -1,0 +1,2 @@
+package io.shmipc.jcstress;
+final class Placeholder {}
