@@ -39,6 +39,13 @@ import java.util.Objects;
  *   start again.</li>
  * </ol>
  *
+ * <p><b>Dead owners</b> ({@code docs/FORMAT.md} section 10): a waiter that sees the same held word for longer than
+ * the recovery timeout asks its {@link OwnerLiveness} whether the holder's owner slot is dead. Only if the operating
+ * system says so does it act, by one compare-and-swap from the word it watched: a writer takes the page over (the
+ * sequence stays odd, T is set, its own slot goes in); a reader releases it (next even sequence, T set) and reports
+ * the page torn. Either counts a {@link CounterId#OWNER_RECOVERIES recovery}. A live holder, however slow, keeps
+ * its pages.
+ *
  * <h2>Algorithmic notes</h2>
  * Why a validated read is a snapshot: suppose the copy of page {@code p} saw a byte stored by a write {@code W}.
  * {@code W} stored {@code p}'s odd sequence before its release fence and the byte after it; the reader loaded the byte

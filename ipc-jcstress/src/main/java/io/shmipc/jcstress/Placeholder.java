@@ -1,2 +1,0 @@
-package io.shmipc.jcstress;
-final class Placeholder {}
