@@ -36,6 +36,7 @@ else
 fi
 
 rm -rf "$results"
+cd "$root/ipc-jcstress/target" # jcstress leaves its binary results file in the working directory
 set +e
 # The forked test JVMs need Agrona's flag too: -jvmArgsPrepend adds it to every JVM configuration jcstress tries.
 java "$flags" -jar "$jar" -t "${JCSTRESS_TESTS:-io\.shmipc\.jcstress\.}" "${mode[@]}" -jvmArgsPrepend "$flags" -r "$results" \
