@@ -18,6 +18,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,6 +45,19 @@ import java.util.stream.Stream;
 public class CloseGuardBenchmark
 {
     private static final int LENGTH = 64;
+    private static final VarHandle CLOSED;
+
+    static
+    {
+        try
+        {
+            CLOSED = MethodHandles.lookup().findVarHandle(CloseGuardBenchmark.class, "closed", boolean.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     private final byte[] dst = new byte[LENGTH];
     private int offset = 128;
@@ -52,6 +68,7 @@ public class CloseGuardBenchmark
     private int dataOffset;
     private int pageShift;
     private int capacity;
+    private volatile boolean closed;
 
     @Setup
     public void setUp() throws IOException
@@ -85,6 +102,49 @@ public class CloseGuardBenchmark
     {
         shm.read(offset, dst, 0, LENGTH);
         return dst;
+    }
+
+    /**
+     * {@link #unguarded()} plus exactly the guard {@link SharedMemory} adds: a volatile {@code closed} check first
+     * and {@link Reference#reachabilityFence} in a {@code finally}. Against {@link #unguarded()} it isolates the
+     * guard's cost; against {@link #guarded()} it shows what the library's own call structure costs.
+     */
+    @Benchmark
+    public byte[] guardOnly()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("closed");
+        }
+        try
+        {
+            return unguarded();
+        }
+        finally
+        {
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /**
+     * The guard with an opaque load of the flag instead of a volatile one: still never hoisted out of a caller's
+     * loop, but with no acquire ordering for the compiler to respect. A candidate, measured here.
+     */
+    @Benchmark
+    public byte[] opaqueGuard()
+    {
+        if ((boolean)CLOSED.getOpaque(this))
+        {
+            throw new IllegalStateException("closed");
+        }
+        try
+        {
+            return unguarded();
+        }
+        finally
+        {
+            Reference.reachabilityFence(this);
+        }
     }
 
     /** The same read without the close guard. */
