@@ -66,6 +66,17 @@ class HostileFileTest
     }
 
     @Test
+    void aNamedPipeUnderTheNameIsRefusedWithoutBlocking() throws Exception
+    {
+        final Process mkfifo = new ProcessBuilder("mkfifo", dir.path().resolve("pipe").toString()).start();
+        assertEquals(0, mkfifo.waitFor(), "mkfifo");
+        // Opening a FIFO for reading and writing would not block, but it is not a segment: refused by type.
+        final InvalidSegmentException refused = assertThrows(InvalidSegmentException.class,
+            () -> SharedMemory.builder("pipe").directory(dir.path()).open());
+        assertTrue(refused.getMessage().contains("not a regular file"), refused.getMessage());
+    }
+
+    @Test
     void ourOwnSegmentIsOwnedByOurUid() throws Exception
     {
         try (SharedMemory shm = SharedMemory.builder("mine").directory(dir.path()).pages(1).create())
