@@ -2,6 +2,8 @@ package io.shmipc;
 
 import io.shmipc.layout.CounterId;
 import io.shmipc.lock.Backoff;
+import io.shmipc.lock.OwnerSlot;
+import io.shmipc.lock.OwnerSlots;
 import io.shmipc.lock.PageLocks;
 import io.shmipc.segment.MappedSegment;
 import io.shmipc.segment.SegmentGeometry;
@@ -12,7 +14,6 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -59,9 +60,10 @@ public final class SharedMemory implements AutoCloseable
     private final int pageCount;
     private final int capacity;
     private final int dataOffset;
+    private final int ownerSlot;
     private volatile boolean closed;
 
-    SharedMemory(final MappedSegment segment, final int ownerSlot)
+    SharedMemory(final MappedSegment segment, final OwnerSlot ownerSlot, final long recoveryNanos)
     {
         final SegmentGeometry geometry = segment.geometry();
         this.segment = segment;
@@ -72,7 +74,10 @@ public final class SharedMemory implements AutoCloseable
         this.pageCount = geometry.pageCount();
         this.capacity = geometry.capacity();
         this.dataOffset = (int)geometry.dataOffset();
-        this.locks = new PageLocks(file, name, pageCount, ownerSlot);
+        this.ownerSlot = ownerSlot.slot();
+        this.locks = new PageLocks(file, name, pageCount, this.ownerSlot, ownerSlot, recoveryNanos);
+        // The slot (and the file's descriptors) go when no thread can be inside a call any more, like the mapping.
+        OwnerSlots.releaseWhenUnreachable(this, ownerSlot);
     }
 
     /** @return a builder for segment {@code name}, to set the directory, geometry and options. */
@@ -546,6 +551,15 @@ public final class SharedMemory implements AutoCloseable
         return locks.counter(id);
     }
 
+    /**
+     * @return this process's owner slot in the segment (1 to 32767), named in the lock words of the pages it holds;
+     * see {@code docs/FORMAT.md}.
+     */
+    public int ownerSlot()
+    {
+        return ownerSlot;
+    }
+
     /** @return whether {@link #close()} was called. */
     public boolean isClosed()
     {
@@ -554,24 +568,18 @@ public final class SharedMemory implements AutoCloseable
 
     /**
      * Closes this handle: every later call on it throws {@link IllegalStateException}. The segment itself lives on
-     * until {@link #unlink(String) unlinked}. The mapping is released by the garbage collector once no thread can
-     * use it any more, so closing while other threads are mid-call never touches unmapped memory.
+     * until {@link #unlink(String) unlinked}. The mapping, the file descriptor and this process's owner slot are
+     * released by the garbage collector once no thread can use the handle any more, so closing while other threads
+     * are mid-call never touches unmapped memory and never lets another process take over a page still being
+     * written.
      */
     @Override
     public void close()
     {
-        if (closed)
+        if (!closed)
         {
-            return;
-        }
-        closed = true;
-        try
-        {
-            segment.closeChannel();
-        }
-        catch (final IOException ex)
-        {
-            LOG.warn("closing segment '{}': {}", name, ex.toString());
+            closed = true;
+            LOG.debug("closed handle of segment '{}'", name);
         }
     }
 

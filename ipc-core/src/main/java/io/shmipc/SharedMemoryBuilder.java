@@ -1,6 +1,9 @@
 package io.shmipc;
 
 import io.shmipc.layout.SegmentDescriptor;
+import io.shmipc.lock.OwnerSlot;
+import io.shmipc.lock.OwnerSlots;
+import io.shmipc.lock.PageLocks;
 import io.shmipc.segment.AgronaAccess;
 import io.shmipc.segment.MappedSegment;
 import io.shmipc.segment.SegmentDirectories;
@@ -27,6 +30,8 @@ public final class SharedMemoryBuilder
     public static final Duration DEFAULT_INIT_TIMEOUT = Duration.ofSeconds(5);
     /** How many create-or-open rounds {@link #openOrCreate()} makes while others create and unlink the name. */
     static final int OPEN_OR_CREATE_ATTEMPTS = 100;
+    /** How long a page must stay held by one write before a waiter checks whether its holder died, by default. */
+    public static final Duration DEFAULT_RECOVERY_TIMEOUT = Duration.ofNanos(PageLocks.DEFAULT_RECOVERY_NANOS);
 
     private final String name;
     private Path directory;
@@ -34,6 +39,8 @@ public final class SharedMemoryBuilder
     private int pageSize = SegmentDescriptor.DEFAULT_PAGE_SIZE;
     private Duration initTimeout = DEFAULT_INIT_TIMEOUT;
     private Set<PosixFilePermission> permissions = SegmentFiles.OWNER_ONLY;
+    private Duration recoveryTimeout = DEFAULT_RECOVERY_TIMEOUT;
+    private boolean allowForeignOwner;
 
     SharedMemoryBuilder(final String name)
     {
@@ -94,6 +101,32 @@ public final class SharedMemoryBuilder
     }
 
     /**
+     * Sets how long a page must stay held by one write before a waiting reader or writer asks the operating system
+     * whether the holder is still alive; default 1 s. A holder that is alive (however slow, paused or stopped in a
+     * debugger) keeps its pages; one that died has its pages taken over, marked torn ({@code docs/FORMAT.md}).
+     */
+    public SharedMemoryBuilder recoveryTimeout(final Duration recoveryTimeout)
+    {
+        Objects.requireNonNull(recoveryTimeout, "recoveryTimeout");
+        if (recoveryTimeout.isNegative())
+        {
+            throw new IllegalArgumentException("recovery timeout " + recoveryTimeout + " is negative");
+        }
+        this.recoveryTimeout = recoveryTimeout;
+        return this;
+    }
+
+    /**
+     * Allows opening a segment file owned by another user; by default such a file is refused, since anyone can put
+     * a file into a world-writable directory such as {@code /dev/shm}.
+     */
+    public SharedMemoryBuilder allowForeignOwner(final boolean allowForeignOwner)
+    {
+        this.allowForeignOwner = allowForeignOwner;
+        return this;
+    }
+
+    /**
      * Creates the segment.
      *
      * @throws SegmentExistsException   if the name exists.
@@ -116,7 +149,7 @@ public final class SharedMemoryBuilder
     public SharedMemory open()
     {
         AgronaAccess.ensureAvailable();
-        return attach(SegmentFiles.open(directoryOrDefault(), name, initTimeout));
+        return attach(SegmentFiles.open(directoryOrDefault(), name, initTimeout, allowForeignOwner));
     }
 
     /**
@@ -143,7 +176,7 @@ public final class SharedMemoryBuilder
             final MappedSegment segment;
             try
             {
-                segment = SegmentFiles.open(dir, name, initTimeout);
+                segment = SegmentFiles.open(dir, name, initTimeout, allowForeignOwner);
             }
             catch (final SegmentNotFoundException gone)
             {
@@ -174,7 +207,19 @@ public final class SharedMemoryBuilder
 
     private SharedMemory attach(final MappedSegment segment)
     {
-        return new SharedMemory(segment, 0);
+        final OwnerSlot slot;
+        try
+        {
+            // A newly claimed slot proves its previous holder dead: release the pages that holder left held.
+            slot = OwnerSlots.acquire(segment.path(), segment.channel(), name, claimed ->
+                new PageLocks(segment.file(), name, segment.geometry().pageCount(), 0).recoverAbandoned(claimed));
+        }
+        catch (final RuntimeException | Error ex)
+        {
+            closeQuietly(segment);
+            throw ex;
+        }
+        return new SharedMemory(segment, slot, recoveryTimeout.toNanos());
     }
 
     private SegmentGeometry requestedGeometry()
@@ -193,13 +238,7 @@ public final class SharedMemoryBuilder
 
     private static void closeQuietly(final MappedSegment segment)
     {
-        try
-        {
-            segment.closeChannel();
-        }
-        catch (final java.io.IOException ignore)
-        {
-            // already failing with a clearer message
-        }
+        // Through the registry: closing a descriptor of a file on which this JVM holds a slot would drop its lock.
+        OwnerSlots.closeChannel(segment.path(), segment.channel());
     }
 }

@@ -81,6 +81,24 @@ public final class LockWord
         return (held & ~OWNER_MASK) + SEQUENCE_ONE;
     }
 
+    /**
+     * @return the word after a live process with slot {@code owner} takes over a page whose dead holder left it as
+     * {@code held}: the sequence stays odd (the page stays held), T is set, the owner becomes {@code owner}.
+     */
+    public static long takenOver(final long held, final int owner)
+    {
+        return (held & ~OWNER_MASK) | TORN_BIT | owner;
+    }
+
+    /**
+     * @return the word after a process releases, on behalf of its dead holder, a page left as {@code held}: the
+     * next even sequence, no owner, T set.
+     */
+    public static long releasedTorn(final long held)
+    {
+        return released(held) | TORN_BIT;
+    }
+
     /** @return a readable form, for logs and tools. */
     public static String describe(final long word)
     {

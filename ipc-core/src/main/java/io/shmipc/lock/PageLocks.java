@@ -5,8 +5,11 @@ import io.shmipc.layout.CounterId;
 import io.shmipc.layout.LockWord;
 import io.shmipc.layout.SegmentDescriptor;
 import org.agrona.concurrent.AtomicBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 
 /**
  * The per-page sequence locks of one mapped segment: optimistic reads and exclusive writes over a range of pages.
@@ -35,6 +38,13 @@ import java.lang.invoke.VarHandle;
  *   <li>Load every word again; if any is odd or the sum of sequences differs from the stamp, discard the copy and
  *   start again.</li>
  * </ol>
+ *
+ * <p><b>Dead owners</b> ({@code docs/FORMAT.md} section 10): a waiter that sees the same held word for longer than
+ * the recovery timeout asks its {@link OwnerLiveness} whether the holder's owner slot is dead. Only if the operating
+ * system says so does it act, by one compare-and-swap from the word it watched: a writer takes the page over (the
+ * sequence stays odd, T is set, its own slot goes in); a reader releases it (next even sequence, T set) and reports
+ * the page torn. Either counts a {@link CounterId#OWNER_RECOVERIES recovery}. A live holder, however slow, keeps
+ * its pages.
  *
  * <h2>Algorithmic notes</h2>
  * Why a validated read is a snapshot: suppose the copy of page {@code p} saw a byte stored by a write {@code W}.
@@ -71,11 +81,24 @@ public final class PageLocks
 {
     /** A wait for a page that lasts longer than this counts as a {@link CounterId#SLOW_WAITS slow wait}. */
     public static final long SLOW_WAIT_NANOS = 1_000_000L;
+    /** Default time a page must stay held by one write before the waiter asks whether its holder is alive. */
+    public static final long DEFAULT_RECOVERY_NANOS = 1_000_000_000L;
+    /** Interval between liveness checks of a holder found alive (capped by the recovery timeout). */
+    public static final long LIVENESS_RECHECK_NANOS = 10_000_000L;
+
+    private static final Logger LOG = LoggerFactory.getLogger(PageLocks.class);
+    private static final int TIME_CHECK_MASK = 0xFF;
+    private static final int PARKING_ITERATION = Backoff.SPIN_ITERATIONS + Backoff.YIELD_ITERATIONS;
 
     private final AtomicBuffer file;
     private final String segmentName;
     private final int pageCount;
     private final int owner;
+    private final OwnerLiveness liveness;
+    private final long recoveryNanos;
+    private final long recheckNanos;
+    /** Last owner slot found dead: a page held by it is checked at once. A racy cache; a stale value costs a check. */
+    private int lastDeadOwner;
 
     /**
      * @param file        the whole mapped segment file.
@@ -85,14 +108,40 @@ public final class PageLocks
      */
     public PageLocks(final AtomicBuffer file, final String segmentName, final int pageCount, final int owner)
     {
+        this(file, segmentName, pageCount, owner, OwnerLiveness.NEVER_DEAD, DEFAULT_RECOVERY_NANOS);
+    }
+
+    /**
+     * @param file          the whole mapped segment file.
+     * @param segmentName   name used in exception messages.
+     * @param pageCount     number of data pages (and lock words).
+     * @param owner         this process's owner slot, stored in the words it takes (0 for none).
+     * @param liveness      tells whether the holder of a page that stays held is dead.
+     * @param recoveryNanos how long a page must stay held by one write before its holder's liveness is checked.
+     */
+    public PageLocks(
+        final AtomicBuffer file,
+        final String segmentName,
+        final int pageCount,
+        final int owner,
+        final OwnerLiveness liveness,
+        final long recoveryNanos)
+    {
         if (owner < 0 || owner > LockWord.MAX_OWNER)
         {
             throw new IllegalArgumentException("owner slot " + owner + " is outside 0.." + LockWord.MAX_OWNER);
+        }
+        if (recoveryNanos < 0)
+        {
+            throw new IllegalArgumentException("recovery timeout " + recoveryNanos + " ns is negative");
         }
         this.file = file;
         this.segmentName = segmentName;
         this.pageCount = pageCount;
         this.owner = owner;
+        this.liveness = Objects.requireNonNull(liveness, "liveness");
+        this.recoveryNanos = recoveryNanos;
+        this.recheckNanos = Math.min(recoveryNanos, LIVENESS_RECHECK_NANOS);
     }
 
     /** @return the number of pages guarded. */
@@ -155,11 +204,23 @@ public final class PageLocks
             final long word = file.getLongVolatile(offset);
             if ((word & LockWord.HELD_BIT) != 0 || !file.compareAndSetLong(offset, word, LockWord.locked(word, owner)))
             {
-                lockContended(page, offset);
+                try
+                {
+                    lockContended(page, offset);
+                }
+                catch (final RuntimeException | Error ex)
+                {
+                    abandon(first, page - 1);
+                    throw ex;
+                }
             }
         }
         // releaseFence: the odd sequences become visible before any data store that follows.
         VarHandle.releaseFence();
+        if (TestHooks.PAUSE_IN_WRITE_MILLIS > 0)
+        {
+            TestHooks.pauseInWrite();
+        }
     }
 
     /**
@@ -217,20 +278,57 @@ public final class PageLocks
         file.getAndAddLong(id.offset(), 1);
     }
 
+    /**
+     * Releases, as torn, every page held by {@code deadOwner}: called by a process that has just claimed that owner
+     * slot, which proves that its previous holder is dead (a slot is claimed only through the operating-system lock
+     * that its holder keeps for life).
+     *
+     * @return the number of pages recovered.
+     */
+    public int recoverAbandoned(final int deadOwner)
+    {
+        int recovered = 0;
+        for (int page = 0; page < pageCount; page++)
+        {
+            final int offset = lockWordOffset(page);
+            final long word = file.getLongVolatile(offset);
+            if ((word & LockWord.HELD_BIT) != 0 && LockWord.owner(word) == deadOwner && deadOwner != 0 &&
+                file.compareAndSetLong(offset, word, LockWord.releasedTorn(word)))
+            {
+                recovered(page, word);
+                recovered++;
+            }
+        }
+        return recovered;
+    }
+
+    /** Releases pages {@code first..last} that this thread took but never wrote: their bytes are unchanged. */
+    private void abandon(final int first, final int last)
+    {
+        for (int page = first; page <= last; page++)
+        {
+            final int offset = lockWordOffset(page);
+            // release: pairs with the acquire of the next holder; no data was stored.
+            file.putLongRelease(offset, LockWord.released(file.getLong(offset)));
+        }
+    }
+
     /** Slow path of a read: the page is held or torn. Returns a free, untorn word. */
     private long awaitFree(final int page, final int offset, final long seen)
     {
         long word = seen;
         long start = 0;
         boolean slow = false;
+        long watched = 0;
+        long checkAt = 0;
         for (int i = 0; ; i++)
         {
-            if ((word & LockWord.TORN_BIT) != 0 && (word & LockWord.HELD_BIT) == 0)
-            {
-                throw new TornPageException(segmentName, page);
-            }
             if ((word & LockWord.HELD_BIT) == 0)
             {
+                if ((word & LockWord.TORN_BIT) != 0)
+                {
+                    throw new TornPageException(segmentName, page);
+                }
                 return word;
             }
             if (i == 0)
@@ -238,10 +336,35 @@ public final class PageLocks
                 increment(CounterId.READ_RETRIES);
                 start = System.nanoTime();
             }
-            else if (!slow && (i & 0xFF) == 0 && System.nanoTime() - start > SLOW_WAIT_NANOS)
+            if ((i & TIME_CHECK_MASK) == 0 || i >= PARKING_ITERATION)
             {
-                slow = true;
-                increment(CounterId.SLOW_WAITS);
+                final long now = System.nanoTime();
+                if (!slow && now - start > SLOW_WAIT_NANOS)
+                {
+                    slow = true;
+                    increment(CounterId.SLOW_WAITS);
+                }
+                if (word != watched)
+                {
+                    watched = word;
+                    checkAt = now + firstCheckDelay(word);
+                }
+                if (now - checkAt >= 0)
+                {
+                    if (isOwnerDead(word))
+                    {
+                        // A reader never waits for ever on a dead writer: it releases the page on the dead
+                        // writer's behalf, marked torn (the only store a reader makes besides counters), and the
+                        // next iteration reports the torn page.
+                        if (file.compareAndSetLong(offset, word, LockWord.releasedTorn(word)))
+                        {
+                            recovered(page, word);
+                        }
+                        word = file.getLongVolatile(offset);
+                        continue;
+                    }
+                    checkAt = now + recheckNanos;
+                }
             }
             Backoff.idle(i);
             word = file.getLongVolatile(offset);
@@ -254,19 +377,77 @@ public final class PageLocks
         increment(CounterId.WRITE_CONTENDED);
         final long start = System.nanoTime();
         boolean slow = false;
+        long watched = 0;
+        long checkAt = 0;
         for (int i = 0; ; i++)
         {
             final long word = file.getLongVolatile(offset);
-            if ((word & LockWord.HELD_BIT) == 0 && file.compareAndSetLong(offset, word, LockWord.locked(word, owner)))
+            if ((word & LockWord.HELD_BIT) == 0)
             {
-                return;
+                if (file.compareAndSetLong(offset, word, LockWord.locked(word, owner)))
+                {
+                    return;
+                }
             }
-            if (!slow && (i & 0xFF) == 0 && System.nanoTime() - start > SLOW_WAIT_NANOS)
+            else if ((i & TIME_CHECK_MASK) == 0 || i >= PARKING_ITERATION)
             {
-                slow = true;
-                increment(CounterId.SLOW_WAITS);
+                final long now = System.nanoTime();
+                if (!slow && now - start > SLOW_WAIT_NANOS)
+                {
+                    slow = true;
+                    increment(CounterId.SLOW_WAITS);
+                }
+                if (word != watched)
+                {
+                    watched = word;
+                    checkAt = now + firstCheckDelay(word);
+                }
+                if (now - checkAt >= 0)
+                {
+                    // The sequence stays odd: this writer holds the page from here on, marked torn until a write
+                    // covers it whole.
+                    if (isOwnerDead(word) && file.compareAndSetLong(offset, word, LockWord.takenOver(word, owner)))
+                    {
+                        recovered(page, word);
+                        return;
+                    }
+                    checkAt = now + recheckNanos;
+                }
             }
             Backoff.idle(i);
         }
+    }
+
+    /** A page held by a slot already found dead is checked at once; any other after the recovery timeout. */
+    private long firstCheckDelay(final long word)
+    {
+        final int holder = LockWord.owner(word);
+        return holder != 0 && holder == lastDeadOwner ? 0 : recoveryNanos;
+    }
+
+    private boolean isOwnerDead(final long word)
+    {
+        final int holder = LockWord.owner(word);
+        if (holder == 0 || holder == owner)
+        {
+            return false; // no slot to ask about, or a thread of this process: alive
+        }
+        final boolean dead = liveness.isDead(holder);
+        if (dead)
+        {
+            lastDeadOwner = holder;
+        }
+        else if (holder == lastDeadOwner)
+        {
+            lastDeadOwner = 0; // the slot was claimed again by a live process
+        }
+        return dead;
+    }
+
+    private void recovered(final int page, final long word)
+    {
+        increment(CounterId.OWNER_RECOVERIES);
+        LOG.warn("segment '{}': took page {} over from dead owner slot {} ({}); it is marked torn until a write " +
+            "covers it whole", segmentName, page, LockWord.owner(word), LockWord.describe(word));
     }
 }

@@ -5,6 +5,7 @@ import io.shmipc.SegmentExistsException;
 import io.shmipc.SegmentNotFoundException;
 import io.shmipc.SharedMemoryException;
 import io.shmipc.layout.SegmentDescriptor;
+import io.shmipc.lock.OwnerSlots;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,6 +110,16 @@ public final class SegmentFiles
      */
     public static MappedSegment open(final Path directory, final String name, final Duration initTimeout)
     {
+        return open(directory, name, initTimeout, false);
+    }
+
+    /**
+     * Opens existing segment {@code name} in {@code directory} as {@link #open(Path, String, Duration)} does; a file
+     * owned by another user is refused unless {@code allowForeignOwner}.
+     */
+    public static MappedSegment open(
+        final Path directory, final String name, final Duration initTimeout, final boolean allowForeignOwner)
+    {
         SegmentNames.validate(name);
         requireDirectory(directory);
         final Path path = directory.resolve(name);
@@ -142,6 +153,7 @@ public final class SegmentFiles
 
         try
         {
+            SegmentSecurity.requireOwner(path, name, allowForeignOwner);
             final SegmentGeometry geometry = awaitHeader(channel, name, path, initTimeout);
             final MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, geometry.fileLength());
             LOG.debug("opened segment '{}' at {}: {}", name, path, geometry);
@@ -149,7 +161,7 @@ public final class SegmentFiles
         }
         catch (final IOException | RuntimeException | Error ex)
         {
-            closeQuietly(channel);
+            OwnerSlots.closeChannel(path, channel); // closing it outright would drop this JVM's owner slot lock
             if (ex instanceof SharedMemoryException)
             {
                 throw (SharedMemoryException)ex;

@@ -37,12 +37,25 @@ public final class JavaProcess implements AutoCloseable
     /** Starts {@code mainClass} with {@code args} in a new JVM, with or without the Agrona flag. */
     public static JavaProcess start(final boolean agronaFlag, final Class<?> mainClass, final String... args)
     {
+        return start(agronaFlag, List.of(), mainClass, args);
+    }
+
+    /** Starts {@code mainClass} with {@code args} in a new JVM that has the Agrona flag and {@code jvmOptions}. */
+    public static JavaProcess startWith(final List<String> jvmOptions, final Class<?> mainClass, final String... args)
+    {
+        return start(true, jvmOptions, mainClass, args);
+    }
+
+    private static JavaProcess start(
+        final boolean agronaFlag, final List<String> jvmOptions, final Class<?> mainClass, final String... args)
+    {
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         if (agronaFlag)
         {
             command.addAll(List.of(AgronaAccess.requiredFlag().split(" ")));
         }
+        command.addAll(jvmOptions);
         command.add("-Xmx256m");
         command.add("-XX:+UseSerialGC");
         command.add("-cp");
@@ -68,6 +81,67 @@ public final class JavaProcess implements AutoCloseable
     public Process process()
     {
         return process;
+    }
+
+    /** @return the process id (in this PID namespace). */
+    public long pid()
+    {
+        return process.pid();
+    }
+
+    /**
+     * Waits until the process prints a line starting with {@code prefix} and returns it.
+     *
+     * @throws AssertionError if the process exits, or {@code timeoutSeconds} pass, first.
+     */
+    public String awaitLine(final String prefix, final long timeoutSeconds)
+    {
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        while (true)
+        {
+            final String line = lastLineStartingWith(prefix);
+            if (line != null)
+            {
+                return line;
+            }
+            if (!process.isAlive())
+            {
+                throw new AssertionError(description + " exited (" + process.exitValue() + ") without printing '" +
+                    prefix + "'; output:\n" + output());
+            }
+            if (System.nanoTime() - deadline >= 0)
+            {
+                throw new AssertionError(description + " did not print '" + prefix + "' within " + timeoutSeconds +
+                    " s; output:\n" + output());
+            }
+            try
+            {
+                Thread.sleep(2);
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + description, ex);
+            }
+        }
+    }
+
+    /** Kills the process with SIGKILL ({@link Process#destroyForcibly()} on Linux) and waits until it is gone. */
+    public void kill()
+    {
+        process.destroyForcibly();
+        try
+        {
+            if (!process.waitFor(30, TimeUnit.SECONDS))
+            {
+                throw new AssertionError(description + " survived SIGKILL for 30 s");
+            }
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted killing " + description, ex);
+        }
     }
 
     /** Waits for the process to exit, killing it after {@code timeoutSeconds}; returns the exit code. */

@@ -1,0 +1,40 @@
+package io.shmipc.lock;
+
+/**
+ * Test-only hook that makes "a writer dies inside its critical section" deterministic: with the system property
+ * {@value #PAUSE_PROPERTY} set to a number of milliseconds, every write pauses for that long right after taking its
+ * page locks, after printing {@value #PAUSED_MARKER} on standard output. A test kills the process (or lets it
+ * continue) while it holds the locks.
+ *
+ * <p>The flag is a {@code static final} read once at class initialisation, so when the property is absent the JIT
+ * folds the check away and the hot path pays nothing.
+ */
+public final class TestHooks
+{
+    /** System property: milliseconds each write pauses while holding its page locks; absent or 0 for none. */
+    public static final String PAUSE_PROPERTY = "shmipc.test.pauseInWriteMillis";
+    /** Line printed on standard output when a write starts its pause. */
+    public static final String PAUSED_MARKER = "SHMIPC-PAUSED-IN-WRITE";
+
+    /** Milliseconds each write pauses while holding its locks; 0 when disabled. */
+    static final long PAUSE_IN_WRITE_MILLIS = Long.getLong(PAUSE_PROPERTY, 0L);
+
+    private TestHooks()
+    {
+    }
+
+    /** Called by a writer that holds its page locks, only when {@link #PAUSE_IN_WRITE_MILLIS} is positive. */
+    static void pauseInWrite()
+    {
+        System.out.println(PAUSED_MARKER);
+        System.out.flush();
+        try
+        {
+            Thread.sleep(PAUSE_IN_WRITE_MILLIS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package io.shmipc.segment;
+
+import io.shmipc.InvalidSegmentException;
+import io.shmipc.SharedMemoryException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+
+/**
+ * Ownership checks for segment files: {@code /dev/shm} is world-writable, so another user can plant a file under a
+ * name a program is about to open. A segment owned by another user is refused unless the caller allows it.
+ */
+public final class SegmentSecurity
+{
+    private static final Path PROC_SELF = Path.of("/proc/self");
+
+    private SegmentSecurity()
+    {
+    }
+
+    /**
+     * @throws InvalidSegmentException if the file at {@code path} is owned by a user other than this process's
+     * effective user and {@code allowForeignOwner} is {@code false}.
+     */
+    public static void requireOwner(final Path path, final String name, final boolean allowForeignOwner)
+    {
+        if (allowForeignOwner)
+        {
+            return;
+        }
+        final int fileUid = uid(path);
+        final int ourUid = effectiveUid();
+        if (fileUid != ourUid)
+        {
+            throw new InvalidSegmentException("segment '" + name + "' at " + path + " is owned by uid " + fileUid +
+                ", not by this process's uid " + ourUid + "; refusing it (a file planted by another user?). " +
+                "Allow it with SharedMemoryBuilder.allowForeignOwner(true) if that user is trusted");
+        }
+    }
+
+    /** @return the effective uid of this process: the owner of {@code /proc/self}. */
+    public static int effectiveUid()
+    {
+        return uid(PROC_SELF);
+    }
+
+    private static int uid(final Path path)
+    {
+        try
+        {
+            return (Integer)Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        }
+        catch (final IOException | UnsupportedOperationException ex)
+        {
+            throw new SharedMemoryException("cannot read the owner of " + path + ": " + ex, ex);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package io.shmipc.jcstress;
+
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Description;
+import org.openjdk.jcstress.annotations.Expect;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.JJJ_Result;
+
+/** A validated read across three pages never mixes a three-page write with the
+ * two-page write that follows it (two actors, so it runs on two CPUs). */
+@JCStressTest
+@Description("Seqlock snapshot across pages: a read of pages 0..2 is of one instant.")
+@Outcome(id = "0, 0, 0", expect = Expect.ACCEPTABLE, desc = "before both writes")
+@Outcome(id = "1, 1, 1", expect = Expect.ACCEPTABLE, desc = "after the three-page write only")
+@Outcome(id = "1, 2, 2", expect = Expect.ACCEPTABLE, desc = "after the three-page write, then the two-page one")
+@Outcome(expect = Expect.FORBIDDEN, desc = "a mix that no instant had")
+@State
+public class MultiPageSnapshotTest
+{
+    private final LockedFile f = new LockedFile();
+
+    @Actor
+    public void writer()
+    {
+        f.write(0, 2, 1);
+        f.write(1, 2, 2);
+    }
+
+    @Actor
+    public void reader(final JJJ_Result r)
+    {
+        long stamp;
+        long a;
+        long b;
+        long c;
+        do
+        {
+            stamp = f.locks.tryOptimisticRead(0, 2);
+            c = f.copy(2);
+            b = f.copy(1);
+            a = f.copy(0);
+        }
+        while (!f.locks.validate(0, 2, stamp));
+        r.r1 = a;
+        r.r2 = b;
+        r.r3 = c;
+    }
+}
