@@ -16,16 +16,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Draws latency-by-percentile curves, one per histogram, as a PNG with XChart: the x axis is {@code 1 / (1 - p)} on
- * a log scale, labelled as percentiles (90%, 99%, 99.9%, ...), so the tail gets as much room as the median; the y
- * axis is the round trip in microseconds, also on a log scale. Works headless.
+ * Draws latency-by-percentile curves, one per histogram, as a PNG with XChart: the x axis is
+ * {@code log10(1 / (1 - p))} (1 is p90, 2 is p99, 3 is p99.9, ...), so the tail gets as much room as the median;
+ * the y axis is the round trip in microseconds on a log scale. Works headless.
  */
 public final class PercentilePlot
 {
     private static final int WIDTH = 1100;
     private static final int HEIGHT = 650;
     private static final int TICKS_PER_HALF_DISTANCE = 5;
-    private static final double MAX_X = 1e6;
+    private static final double MAX_X = 6; // 99.9999%
+    private static final String X_TITLE =
+        "percentile, as log10(1 / (1 - p)):  0 = p0, 1 = p90, 2 = p99, 3 = p99.9, 4 = p99.99, 5 = p99.999, " +
+        "6 = p99.9999";
 
     private PercentilePlot()
     {
@@ -40,12 +43,13 @@ public final class PercentilePlot
             System.setProperty("java.awt.headless", "true");
         }
         final XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title)
-            .xAxisTitle("percentile").yAxisTitle("round trip (microseconds)").build();
-        chart.getStyler().setXAxisLogarithmic(true).setYAxisLogarithmic(true)
-            .setLegendPosition(Styler.LegendPosition.InsideNW).setMarkerSize(0);
-        chart.getStyler().setXAxisLogarithmicDecadeOnly(true);
-        chart.getStyler().setXAxisMax(MAX_X);
-        chart.setCustomXAxisTickLabelsFormatter(PercentilePlot::percentileLabel);
+            .xAxisTitle(X_TITLE).yAxisTitle("round trip (microseconds)").build();
+        chart.getStyler().setYAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.InsideNW)
+            .setMarkerSize(0);
+        chart.getStyler().setXAxisMin(0.0).setXAxisMax(MAX_X);
+        // one tick per decade of 1 / (1 - p). (XChart 3.8.8's custom tick formatter never returns on this axis,
+        // so the axis title spells out which percentile each tick is.)
+        chart.getStyler().setXAxisTickMarkSpacingHint(WIDTH / 8).setXAxisDecimalPattern("0");
         for (final Map.Entry<String, Histogram> entry : series.entrySet())
         {
             final List<Double> x = new ArrayList<>();
@@ -57,7 +61,7 @@ public final class PercentilePlot
                 {
                     break;
                 }
-                final double position = 1.0 / (1.0 - percentile / 100.0);
+                final double position = Math.log10(1.0 / (1.0 - percentile / 100.0));
                 if (position > MAX_X)
                 {
                     break;
@@ -74,14 +78,4 @@ public final class PercentilePlot
         BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
-    private static String percentileLabel(final Double position)
-    {
-        final double percentile = 100.0 * (1.0 - 1.0 / position);
-        if (percentile < 1e-9)
-        {
-            return "0%";
-        }
-        final String text = String.format("%.6f", percentile).replaceAll("0+$", "").replaceAll("\\.$", "");
-        return text + "%";
-    }
 }
