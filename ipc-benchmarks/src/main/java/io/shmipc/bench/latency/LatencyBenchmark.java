@@ -38,7 +38,7 @@ public final class LatencyBenchmark implements Callable<Integer>
     long roundTrips = 1_000_000;
 
     @Option(names = "--warmup", description = "Untimed round trips first (default: ${DEFAULT-VALUE}).")
-    long warmup = 200_000;
+    long warmup = 100_000;
 
     @Option(names = "--idle", description = "Idle strategy while waiting: " + IdleStrategies.NAMES +
         " (default: ${DEFAULT-VALUE}).")
