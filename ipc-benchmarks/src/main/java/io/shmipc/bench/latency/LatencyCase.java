@@ -1,0 +1,65 @@
+package io.shmipc.bench.latency;
+
+import java.util.Arrays;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/** The exchanges the cross-process harness compares, each measured against {@link #REFERENCE} in the same pair. */
+public enum LatencyCase
+{
+    /** One {@code long} per direction on its own cache line: the floor. */
+    REFERENCE("reference", "reference (1 long per direction)", ReferenceExchange::kind),
+    /** {@code SharedMemory}: write a page, {@code awaitChange} and read the peer's page. */
+    SHARED_MEMORY("shm", "SharedMemory (awaitChange + read)", () -> SharedMemoryExchange.kind(true)),
+    /** {@code SharedMemory} waiting by spinning on {@code version()} instead of {@code awaitChange}. */
+    SHARED_MEMORY_SPIN("shm-spin", "SharedMemory (version() spin + read)", () -> SharedMemoryExchange.kind(false)),
+    /** Two Agrona {@code OneToOneRingBuffer}s in a mapped file. */
+    RING_BUFFER("ringbuffer", "Agrona OneToOneRingBuffer pair", RingBufferExchange::kind),
+    /** Unix domain socket, non-blocking, busy-spinning. */
+    UNIX_SOCKET("uds", "Unix domain socket (spinning)", SocketExchange::unixDomain),
+    /** Loopback TCP with {@code TCP_NODELAY}, non-blocking, busy-spinning. */
+    TCP("tcp", "loopback TCP_NODELAY (spinning)", SocketExchange::tcp);
+
+    private final String id;
+    private final String label;
+    private final Supplier<ExchangeKind> kind;
+
+    LatencyCase(final String id, final String label, final Supplier<ExchangeKind> kind)
+    {
+        this.id = id;
+        this.label = label;
+        this.kind = kind;
+    }
+
+    /** @return the short name used on command lines and in result files. */
+    public String id()
+    {
+        return id;
+    }
+
+    /** @return a readable name for tables and plots. */
+    public String label()
+    {
+        return label;
+    }
+
+    /** @return a fresh set-up for this exchange (stateful: one per process). */
+    public ExchangeKind newKind()
+    {
+        return kind.get();
+    }
+
+    /** @return the case named {@code id}. */
+    public static LatencyCase of(final String id)
+    {
+        for (final LatencyCase c : values())
+        {
+            if (c.id.equals(id))
+            {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("unknown case '" + id + "'; known: " +
+            Arrays.stream(values()).map(LatencyCase::id).collect(Collectors.joining(", ")));
+    }
+}

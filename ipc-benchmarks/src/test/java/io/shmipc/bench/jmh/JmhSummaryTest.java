@@ -1,0 +1,37 @@
+package io.shmipc.bench.jmh;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The JMH comparison table judges targets from the numbers it is given (synthetic here: no benchmark runs). */
+class JmhSummaryTest
+{
+    @Test
+    void targetsAreJudgedFromTheRatiosToTheRawCopy()
+    {
+        final Map<String, double[]> scores = new LinkedHashMap<>();
+        put(scores, "SegmentAccessBenchmark.readSharedMemory:64", 14.0, 0.0001);
+        put(scores, "SegmentAccessBenchmark.readRaw:64", 10.0, 0.0);
+        put(scores, "SegmentAccessBenchmark.readSharedMemory:4096", 130.0, 0.0001);
+        put(scores, "SegmentAccessBenchmark.readRaw:4096", 100.0, 0.0);
+        put(scores, "SegmentAccessBenchmark.writeSharedMemory:64", 20.0, 24.0);
+
+        final String summary = JmhSuite.summary(scores);
+
+        assertTrue(summary.contains("64 B read under the seqlock <= 1.50x the raw copy: 14.0 vs 10.0 ns = 1.40x: MET"),
+            summary);
+        assertTrue(summary.contains("4096 B read under the seqlock <= 1.10x the raw copy: 130.0 vs 100.0 ns = " +
+            "1.30x: MISSED"), summary);
+        assertTrue(summary.contains("largest measured: 24.0000 B/op, SegmentAccessBenchmark.writeSharedMemory:64):" +
+            " MISSED"), summary);
+    }
+
+    private static void put(final Map<String, double[]> scores, final String key, final double ns, final double bytes)
+    {
+        scores.put(key, new double[]{ns, 0.1, bytes});
+    }
+}
