@@ -6,7 +6,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
-import org.testcontainers.containers.output.OutputFrame;
 import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
 import org.testcontainers.containers.wait.strategy.Wait;
 import org.testcontainers.utility.DockerImageName;
@@ -59,14 +58,14 @@ class SharedMemoryContainersIT
             .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withIpcMode(ipc));
     }
 
-    /** Runs {@code shmipc ARGS} to completion in a container joined to {@code first}; returns its stdout. */
+    /** Runs {@code shmipc ARGS} to completion in a container joined to {@code first}; returns its output (stdout and stderr, where the demos log). */
     private static String runJoined(final GenericContainer<?> first, final String... args)
     {
         try (GenericContainer<?> once = joining(first, args)
             .withStartupCheckStrategy(new OneShotStartupCheckStrategy().withTimeout(START_TIMEOUT)))
         {
             once.start(); // fails unless the command exits 0
-            return once.getLogs(OutputFrame.OutputType.STDOUT);
+            return once.getLogs();
         }
     }
 
@@ -153,7 +152,7 @@ class SharedMemoryContainersIT
     private static List<Report> reports(final GenericContainer<?> reader)
     {
         final List<Report> reports = new ArrayList<>();
-        final Matcher m = REPORT.matcher(reader.getLogs(OutputFrame.OutputType.STDOUT));
+        final Matcher m = REPORT.matcher(reader.getLogs());
         while (m.find())
         {
             reports.add(new Report(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)), Long.parseLong(m.group(3)),
