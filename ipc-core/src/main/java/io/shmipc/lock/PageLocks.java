@@ -158,6 +158,15 @@ public final class PageLocks
      */
     public long tryOptimisticRead(final int first, final int last)
     {
+        if (first == last)
+        {
+            // One page, the common case: the stamp is the page's sequence, no loop.
+            final int offset = lockWordOffset(first);
+            // acquire: the copy that follows cannot be performed before this load.
+            final long word = file.getLongVolatile(offset);
+            return ((word & (LockWord.HELD_BIT | LockWord.TORN_BIT)) == 0 ? word : awaitFree(first, offset, word)) >>>
+                LockWord.SEQUENCE_SHIFT;
+        }
         long stamp = 0;
         for (int page = first; page <= last; page++)
         {
@@ -182,6 +191,11 @@ public final class PageLocks
     {
         // acquireFence: the copy's loads complete before the lock words are loaded again.
         VarHandle.acquireFence();
+        if (first == last)
+        {
+            // A free page's sequence is even, so an equal sequence is also a free one.
+            return file.getLongVolatile(lockWordOffset(first)) >>> LockWord.SEQUENCE_SHIFT == stamp || retried();
+        }
         long sum = 0;
         for (int page = first; page <= last; page++)
         {
