@@ -35,7 +35,7 @@ public final class ChildMain
             case "hammer" -> hammer(directory, name);
             case "probe" -> probe(directory, name, Integer.parseInt(args[3]));
             case "read-truncated" -> readTruncated(directory, name, args[3]);
-            case "check-visibility" -> checkVisibility(directory, name, Long.parseLong(args[3]));
+            case "check-visibility" -> checkVisibility(directory, name);
             default -> throw new IllegalArgumentException("unknown mode " + mode);
         }
     }
@@ -124,18 +124,25 @@ public final class ChildMain
      * Until the marker at page 1 reaches {@code last}: reads the marker, then the value at page 0; the value's
      * write returned before the marker's began, so a read of it that starts after the marker was seen must see it.
      */
-    private static void checkVisibility(final Path directory, final String name, final long last)
+    /**
+     * Reader side of the visibility test: page 1 holds a marker written after the value on page 0 was written, so a
+     * value older than the marker read before it is a lost write. Reports its progress on page 2 (offset 0) so the
+     * writer keeps going until the two have overlapped enough, and stops when the writer sets page 2's offset 8.
+     */
+    private static void checkVisibility(final Path directory, final String name)
     {
         try (SharedMemory shm = SharedMemory.builder(name).directory(directory).open())
         {
             System.out.println("READY");
             System.out.flush();
+            final int progress = 2 * shm.pageSize();
             long checks = 0;
             long violations = 0;
             long marker = 0;
             final long deadline = System.nanoTime() + 60_000_000_000L;
-            while (marker < last && System.nanoTime() < deadline)
+            while (System.nanoTime() < deadline)
             {
+                final boolean stop = shm.readLong(progress + 8) != 0;
                 marker = shm.readLong(shm.pageSize());
                 final long value = shm.readLong(0);
                 checks++;
@@ -143,6 +150,14 @@ public final class ChildMain
                 {
                     violations++;
                     System.out.println("STALE value " + value + " after marker " + marker);
+                }
+                if ((checks & 0xFF) == 0)
+                {
+                    shm.writeLong(progress, checks);
+                }
+                if (stop)
+                {
+                    break;
                 }
             }
             System.out.println("RESULT checks=" + checks + " violations=" + violations + " marker=" + marker);
