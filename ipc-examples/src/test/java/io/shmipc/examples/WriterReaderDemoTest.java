@@ -19,7 +19,7 @@ class WriterReaderDemoTest
     void readerFollowsWriterAcrossProcesses()
     {
         final String name = TestDirectory.uniqueName("demo-test");
-        try (JavaProcess writer = JavaProcess.start(WriterDemo.class, name, "2", "1000");
+        try (JavaProcess writer = JavaProcess.start(WriterDemo.class, name, "4", "1000");
             JavaProcess reader = JavaProcess.start(ReaderDemo.class, name, "30"))
         {
             assertEquals(0, reader.waitFor(60), reader.describe());
