@@ -137,24 +137,19 @@ public final class SharedMemory implements AutoCloseable
     public void write(final int offset, final byte[] src, final int srcOffset, final int length)
     {
         checkOpen();
-        Bounds.checkRange(offset, length, capacity);
-        Bounds.checkSide("src", srcOffset, length, Objects.requireNonNull(src, "src").length);
-        if (length == 0)
+        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").length))
         {
-            return;
+            lockRange(offset, length);
+            try
+            {
+                file.putBytes(dataOffset + offset, src, srcOffset, length);
+            }
+            finally
+            {
+                unlockRange(offset, length);
+            }
+            keepMappedUntilHere();
         }
-        final int first = offset >>> pageShift;
-        final int last = (offset + length - 1) >>> pageShift;
-        locks.lock(first, last);
-        try
-        {
-            file.putBytes(dataOffset + offset, src, srcOffset, length);
-        }
-        finally
-        {
-            unlock(first, last, offset, length);
-        }
-        keepMappedUntilHere();
     }
 
     /** Atomically copies all of {@code src} into the segment at {@code offset}. */
@@ -167,24 +162,19 @@ public final class SharedMemory implements AutoCloseable
     public void write(final int offset, final DirectBuffer src, final int srcOffset, final int length)
     {
         checkOpen();
-        Bounds.checkRange(offset, length, capacity);
-        Bounds.checkSide("src", srcOffset, length, Objects.requireNonNull(src, "src").capacity());
-        if (length == 0)
+        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
         {
-            return;
+            lockRange(offset, length);
+            try
+            {
+                file.putBytes(dataOffset + offset, src, srcOffset, length);
+            }
+            finally
+            {
+                unlockRange(offset, length);
+            }
+            keepMappedUntilHere();
         }
-        final int first = offset >>> pageShift;
-        final int last = (offset + length - 1) >>> pageShift;
-        locks.lock(first, last);
-        try
-        {
-            file.putBytes(dataOffset + offset, src, srcOffset, length);
-        }
-        finally
-        {
-            unlock(first, last, offset, length);
-        }
-        keepMappedUntilHere();
     }
 
     /**
@@ -194,24 +184,19 @@ public final class SharedMemory implements AutoCloseable
     public void write(final int offset, final ByteBuffer src, final int srcOffset, final int length)
     {
         checkOpen();
-        Bounds.checkRange(offset, length, capacity);
-        Bounds.checkSide("src", srcOffset, length, Objects.requireNonNull(src, "src").capacity());
-        if (length == 0)
+        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
         {
-            return;
+            lockRange(offset, length);
+            try
+            {
+                file.putBytes(dataOffset + offset, src, srcOffset, length);
+            }
+            finally
+            {
+                unlockRange(offset, length);
+            }
+            keepMappedUntilHere();
         }
-        final int first = offset >>> pageShift;
-        final int last = (offset + length - 1) >>> pageShift;
-        locks.lock(first, last);
-        try
-        {
-            file.putBytes(dataOffset + offset, src, srcOffset, length);
-        }
-        finally
-        {
-            unlock(first, last, offset, length);
-        }
-        keepMappedUntilHere();
     }
 
     /** Atomically writes a little-endian {@code long} at {@code offset}. */
@@ -219,16 +204,14 @@ public final class SharedMemory implements AutoCloseable
     {
         checkOpen();
         Bounds.checkRange(offset, Long.BYTES, capacity);
-        final int first = offset >>> pageShift;
-        final int last = (offset + Long.BYTES - 1) >>> pageShift;
-        locks.lock(first, last);
+        lockRange(offset, Long.BYTES);
         try
         {
             file.putLong(dataOffset + offset, value);
         }
         finally
         {
-            unlock(first, last, offset, Long.BYTES);
+            unlockRange(offset, Long.BYTES);
         }
         keepMappedUntilHere();
     }
@@ -238,16 +221,14 @@ public final class SharedMemory implements AutoCloseable
     {
         checkOpen();
         Bounds.checkRange(offset, Integer.BYTES, capacity);
-        final int first = offset >>> pageShift;
-        final int last = (offset + Integer.BYTES - 1) >>> pageShift;
-        locks.lock(first, last);
+        lockRange(offset, Integer.BYTES);
         try
         {
             file.putInt(dataOffset + offset, value);
         }
         finally
         {
-            unlock(first, last, offset, Integer.BYTES);
+            unlockRange(offset, Integer.BYTES);
         }
         keepMappedUntilHere();
     }
@@ -260,22 +241,19 @@ public final class SharedMemory implements AutoCloseable
     public void read(final int offset, final byte[] dst, final int dstOffset, final int length)
     {
         checkOpen();
-        Bounds.checkRange(offset, length, capacity);
-        Bounds.checkSide("dst", dstOffset, length, Objects.requireNonNull(dst, "dst").length);
-        if (length == 0)
+        if (checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").length))
         {
-            return;
+            final int first = firstPage(offset);
+            final int last = lastPage(offset, length);
+            long stamp;
+            do
+            {
+                stamp = locks.tryOptimisticRead(first, last);
+                file.getBytes(dataOffset + offset, dst, dstOffset, length);
+            }
+            while (!locks.validate(first, last, stamp));
+            keepMappedUntilHere();
         }
-        final int first = offset >>> pageShift;
-        final int last = (offset + length - 1) >>> pageShift;
-        long stamp;
-        do
-        {
-            stamp = locks.tryOptimisticRead(first, last);
-            file.getBytes(dataOffset + offset, dst, dstOffset, length);
-        }
-        while (!locks.validate(first, last, stamp));
-        keepMappedUntilHere();
     }
 
     /** Fills {@code dst} with a consistent snapshot of the bytes at {@code offset}. */
@@ -288,22 +266,19 @@ public final class SharedMemory implements AutoCloseable
     public void read(final int offset, final MutableDirectBuffer dst, final int dstOffset, final int length)
     {
         checkOpen();
-        Bounds.checkRange(offset, length, capacity);
-        Bounds.checkSide("dst", dstOffset, length, Objects.requireNonNull(dst, "dst").capacity());
-        if (length == 0)
+        if (checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").capacity()))
         {
-            return;
+            final int first = firstPage(offset);
+            final int last = lastPage(offset, length);
+            long stamp;
+            do
+            {
+                stamp = locks.tryOptimisticRead(first, last);
+                file.getBytes(dataOffset + offset, dst, dstOffset, length);
+            }
+            while (!locks.validate(first, last, stamp));
+            keepMappedUntilHere();
         }
-        final int first = offset >>> pageShift;
-        final int last = (offset + length - 1) >>> pageShift;
-        long stamp;
-        do
-        {
-            stamp = locks.tryOptimisticRead(first, last);
-            file.getBytes(dataOffset + offset, dst, dstOffset, length);
-        }
-        while (!locks.validate(first, last, stamp));
-        keepMappedUntilHere();
     }
 
     /**
@@ -315,23 +290,21 @@ public final class SharedMemory implements AutoCloseable
     public void read(final int offset, final ByteBuffer dst, final int dstOffset, final int length)
     {
         checkOpen();
-        Bounds.checkRange(offset, length, capacity);
-        Bounds.checkSide("dst", dstOffset, length, Objects.requireNonNull(dst, "dst").capacity());
+        final boolean any = checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").capacity());
         Bounds.checkWritable(dst);
-        if (length == 0)
+        if (any)
         {
-            return;
+            final int first = firstPage(offset);
+            final int last = lastPage(offset, length);
+            long stamp;
+            do
+            {
+                stamp = locks.tryOptimisticRead(first, last);
+                file.getBytes(dataOffset + offset, dst, dstOffset, length);
+            }
+            while (!locks.validate(first, last, stamp));
+            keepMappedUntilHere();
         }
-        final int first = offset >>> pageShift;
-        final int last = (offset + length - 1) >>> pageShift;
-        long stamp;
-        do
-        {
-            stamp = locks.tryOptimisticRead(first, last);
-            file.getBytes(dataOffset + offset, dst, dstOffset, length);
-        }
-        while (!locks.validate(first, last, stamp));
-        keepMappedUntilHere();
     }
 
     /** @return a consistent snapshot of the little-endian {@code long} at {@code offset}. */
@@ -339,8 +312,8 @@ public final class SharedMemory implements AutoCloseable
     {
         checkOpen();
         Bounds.checkRange(offset, Long.BYTES, capacity);
-        final int first = offset >>> pageShift;
-        final int last = (offset + Long.BYTES - 1) >>> pageShift;
+        final int first = firstPage(offset);
+        final int last = lastPage(offset, Long.BYTES);
         long stamp;
         long value;
         do
@@ -358,8 +331,8 @@ public final class SharedMemory implements AutoCloseable
     {
         checkOpen();
         Bounds.checkRange(offset, Integer.BYTES, capacity);
-        final int first = offset >>> pageShift;
-        final int last = (offset + Integer.BYTES - 1) >>> pageShift;
+        final int first = firstPage(offset);
+        final int last = lastPage(offset, Integer.BYTES);
         long stamp;
         int value;
         do
@@ -393,7 +366,7 @@ public final class SharedMemory implements AutoCloseable
     public int pageOf(final int offset)
     {
         Bounds.checkRange(offset, 1, capacity);
-        return offset >>> pageShift;
+        return firstPage(offset);
     }
 
     /**
@@ -587,12 +560,42 @@ public final class SharedMemory implements AutoCloseable
         }
     }
 
-    private void unlock(final int first, final int last, final int offset, final int length)
+    /**
+     * Checks a byte access of {@code length} bytes at {@code offset} and its source or destination side.
+     *
+     * @return {@code false} if there is nothing to copy (zero length).
+     */
+    private boolean checkAccess(
+        final int offset, final int length, final String side, final int sideOffset, final long sideCapacity)
+    {
+        Bounds.checkRange(offset, length, capacity);
+        Bounds.checkSide(side, sideOffset, length, sideCapacity);
+        return length != 0;
+    }
+
+    private int firstPage(final int offset)
+    {
+        return offset >>> pageShift;
+    }
+
+    private int lastPage(final int offset, final int length)
+    {
+        return (offset + length - 1) >>> pageShift;
+    }
+
+    /** Takes the pages of bytes {@code [offset, offset + length)} for writing. */
+    private void lockRange(final int offset, final int length)
+    {
+        locks.lock(firstPage(offset), lastPage(offset, length));
+    }
+
+    /** Releases the pages of bytes {@code [offset, offset + length)} after a write of exactly those bytes. */
+    private void unlockRange(final int offset, final int length)
     {
         // Pages covered from their first byte to their last lose a torn mark; the shifts are unsigned so that
         // sums past Integer.MAX_VALUE still divide correctly.
         final int wholeFirst = (offset + pageSize - 1) >>> pageShift;
         final int wholeLast = ((offset + length) >>> pageShift) - 1;
-        locks.unlock(first, last, wholeFirst, wholeLast);
+        locks.unlock(firstPage(offset), lastPage(offset, length), wholeFirst, wholeLast);
     }
 }
