@@ -1,10 +1,11 @@
 package io.shmipc;
 
-import io.shmipc.testing.TestDirectory;
+import io.shmipc.testing.TestDirectoryExtension;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -33,14 +34,14 @@ class BadInputTest
     private static final int PAGES = 4;
     private static final int CAPACITY = PAGE * PAGES;
 
-    private TestDirectory dir;
+    @RegisterExtension
+    final TestDirectoryExtension dir = new TestDirectoryExtension();
     private SharedMemory shm;
     private byte[] before;
 
     @BeforeEach
     void setUp()
     {
-        dir = TestDirectory.create();
         shm = SharedMemory.builder("bad").directory(dir.path()).pages(PAGES).pageSize(PAGE).create();
         final byte[] pattern = new byte[CAPACITY];
         for (int i = 0; i < CAPACITY; i++)
@@ -55,7 +56,6 @@ class BadInputTest
     void tearDown()
     {
         shm.close();
-        dir.close();
     }
 
     static Stream<Arguments> badRanges()

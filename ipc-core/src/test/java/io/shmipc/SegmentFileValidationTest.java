@@ -1,10 +1,9 @@
 package io.shmipc;
 
 import io.shmipc.layout.SegmentDescriptor;
-import io.shmipc.testing.TestDirectory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.shmipc.testing.TestDirectoryExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -26,19 +25,8 @@ class SegmentFileValidationTest
 {
     private static final Duration SHORT = Duration.ofMillis(200);
 
-    private TestDirectory dir;
-
-    @BeforeEach
-    void setUp()
-    {
-        dir = TestDirectory.create();
-    }
-
-    @AfterEach
-    void tearDown()
-    {
-        dir.close();
-    }
+    @RegisterExtension
+    final TestDirectoryExtension dir = new TestDirectoryExtension();
 
     private SharedMemoryBuilder builder(final String name)
     {

@@ -2,10 +2,10 @@ package io.shmipc;
 
 import io.shmipc.layout.LockWord;
 import io.shmipc.testing.TestDirectory;
+import io.shmipc.testing.TestDirectoryExtension;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -26,19 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Every public method of {@link SharedMemory} and its builder, on the happy path. */
 class SharedMemoryTest
 {
-    private TestDirectory dir;
-
-    @BeforeEach
-    void setUp()
-    {
-        dir = TestDirectory.create();
-    }
-
-    @AfterEach
-    void tearDown()
-    {
-        dir.close();
-    }
+    @RegisterExtension
+    final TestDirectoryExtension dir = new TestDirectoryExtension();
 
     private SharedMemoryBuilder builder(final String name)
     {

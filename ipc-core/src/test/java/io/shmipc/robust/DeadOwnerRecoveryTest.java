@@ -7,10 +7,9 @@ import io.shmipc.layout.CounterId;
 import io.shmipc.layout.LockWord;
 import io.shmipc.lock.TestHooks;
 import io.shmipc.testing.JavaProcess;
-import io.shmipc.testing.TestDirectory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.shmipc.testing.TestDirectoryExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,19 +35,8 @@ class DeadOwnerRecoveryTest
     private static final Logger LOG = LoggerFactory.getLogger(DeadOwnerRecoveryTest.class);
     private static final String PAUSE_FOREVER = "-D" + TestHooks.PAUSE_PROPERTY + "=600000";
 
-    private TestDirectory dir;
-
-    @BeforeEach
-    void setUp()
-    {
-        dir = TestDirectory.create();
-    }
-
-    @AfterEach
-    void tearDown()
-    {
-        dir.close();
-    }
+    @RegisterExtension
+    final TestDirectoryExtension dir = new TestDirectoryExtension();
 
     private SharedMemoryBuilder builder(final String name)
     {

@@ -4,10 +4,9 @@ import io.shmipc.InvalidSegmentException;
 import io.shmipc.SharedMemory;
 import io.shmipc.segment.SegmentSecurity;
 import io.shmipc.testing.JavaProcess;
-import io.shmipc.testing.TestDirectory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.shmipc.testing.TestDirectoryExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -28,19 +27,8 @@ class HostileFileTest
 {
     private static final int OTHER_UID = 54321;
 
-    private TestDirectory dir;
-
-    @BeforeEach
-    void setUp()
-    {
-        dir = TestDirectory.create();
-    }
-
-    @AfterEach
-    void tearDown()
-    {
-        dir.close();
-    }
+    @RegisterExtension
+    final TestDirectoryExtension dir = new TestDirectoryExtension();
 
     @Test
     void aSegmentOwnedByAnotherUserIsRefusedUnlessAllowed() throws Exception

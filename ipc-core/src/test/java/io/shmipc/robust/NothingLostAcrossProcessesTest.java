@@ -2,10 +2,9 @@ package io.shmipc.robust;
 
 import io.shmipc.SharedMemory;
 import io.shmipc.testing.JavaProcess;
-import io.shmipc.testing.TestDirectory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.shmipc.testing.TestDirectoryExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -17,19 +16,8 @@ class NothingLostAcrossProcessesTest
     private static final long WRITES = 200_000;
     private static final long MIN_CHECKS = 10_000;
 
-    private TestDirectory dir;
-
-    @BeforeEach
-    void setUp()
-    {
-        dir = TestDirectory.create();
-    }
-
-    @AfterEach
-    void tearDown()
-    {
-        dir.close();
-    }
+    @RegisterExtension
+    final TestDirectoryExtension dir = new TestDirectoryExtension();
 
     @Test
     void aReadThatStartsAfterAWriteReturnedSeesIt()

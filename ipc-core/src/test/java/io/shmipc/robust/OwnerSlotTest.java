@@ -3,10 +3,9 @@ package io.shmipc.robust;
 import io.shmipc.InvalidSegmentException;
 import io.shmipc.SharedMemory;
 import io.shmipc.testing.JavaProcess;
-import io.shmipc.testing.TestDirectory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.shmipc.testing.TestDirectoryExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.lang.ref.WeakReference;
 
@@ -21,19 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OwnerSlotTest
 {
-    private TestDirectory dir;
-
-    @BeforeEach
-    void setUp()
-    {
-        dir = TestDirectory.create();
-    }
-
-    @AfterEach
-    void tearDown()
-    {
-        dir.close();
-    }
+    @RegisterExtension
+    final TestDirectoryExtension dir = new TestDirectoryExtension();
 
     private String probe(final String name, final int slot)
     {

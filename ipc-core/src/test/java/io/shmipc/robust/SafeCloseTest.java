@@ -1,10 +1,9 @@
 package io.shmipc.robust;
 
 import io.shmipc.SharedMemory;
-import io.shmipc.testing.TestDirectory;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.shmipc.testing.TestDirectoryExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -26,19 +25,8 @@ class SafeCloseTest
     private static final int ROUNDS = 300;
     private static final int THREADS = 3;
 
-    private TestDirectory dir;
-
-    @BeforeEach
-    void setUp()
-    {
-        dir = TestDirectory.create();
-    }
-
-    @AfterEach
-    void tearDown()
-    {
-        dir.close();
-    }
+    @RegisterExtension
+    final TestDirectoryExtension dir = new TestDirectoryExtension();
 
     @Test
     void closingUnderReadersAndWritersOnlyEverThrowsIllegalStateException() throws Exception
