@@ -14,7 +14,8 @@ import java.nio.file.Path;
  */
 public final class SegmentSecurity
 {
-    private static final Path PROC_SELF = Path.of("/proc/self");
+    /** The kernel's view of this process; its {@code Uid:} line holds the real, effective, saved and fs uids. */
+    private static final Path PROC_SELF_STATUS = Path.of("/proc/self/status");
 
     private SegmentSecurity()
     {
@@ -40,10 +41,29 @@ public final class SegmentSecurity
         }
     }
 
-    /** @return the effective uid of this process: the owner of {@code /proc/self}. */
+    /**
+     * @return the effective uid of this process, the second field of the {@code Uid:} line of
+     * {@code /proc/self/status}. (Not the owner of {@code /proc/self}: that is a symbolic link owned by root.)
+     * @throws SharedMemoryException if {@code /proc} cannot be read.
+     */
     public static int effectiveUid()
     {
-        return uid(PROC_SELF);
+        try
+        {
+            for (final String line : Files.readAllLines(PROC_SELF_STATUS))
+            {
+                if (line.startsWith("Uid:"))
+                {
+                    return Integer.parseInt(line.substring("Uid:".length()).trim().split("\\s+")[1]);
+                }
+            }
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw new SharedMemoryException("cannot read this process's effective uid from " + PROC_SELF_STATUS +
+                ": " + ex, ex);
+        }
+        throw new SharedMemoryException("no Uid: line in " + PROC_SELF_STATUS);
     }
 
     private static int uid(final Path path)
