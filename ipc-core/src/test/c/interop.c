@@ -26,7 +26,7 @@
 #define SEQ_ONE (1ULL << 16)
 #define HELD SEQ_ONE
 #define TORN (1ULL << 15)
-#define OWNER_MASK 0x7FFFULL
+#define OWNER_MASK 0x3FFFULL /* layout version 2: bit 14 is W (waiters), kept by this client, which never wakes */
 #define STEP 0x9E3779B97F4A7C15ULL
 
 struct segment {
@@ -63,7 +63,7 @@ static int open_segment(const char *name, struct segment *s) {
     /* acquire: the header fields below were written before the magic was published */
     uint64_t magic = atomic_load_explicit((_Atomic uint64_t *)s->base, memory_order_acquire);
     if (magic != MAGIC) { fprintf(stderr, "error: magic %#llx\n", (unsigned long long)magic); return 1; }
-    if (get_i32(s->base + 8) != 1 || get_i32(s->base + 12) != 4096) { fprintf(stderr, "error: version\n"); return 1; }
+    if (get_i32(s->base + 8) != 2 || get_i32(s->base + 12) != 4096) { fprintf(stderr, "error: version\n"); return 1; }
     s->page_size = get_i32(s->base + 16);
     s->page_count = get_i32(s->base + 20);
     s->data_offset = get_i64(s->base + 32);
