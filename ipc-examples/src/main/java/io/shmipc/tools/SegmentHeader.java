@@ -1,6 +1,7 @@
 package io.shmipc.tools;
 
 import io.shmipc.InvalidSegmentException;
+import io.shmipc.SegmentAccessDeniedException;
 import io.shmipc.SegmentNotFoundException;
 import io.shmipc.SharedMemoryException;
 import io.shmipc.layout.SegmentDescriptor;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -43,6 +45,7 @@ final class SegmentHeader
      *
      * @throws SegmentNotFoundException if there is no such file.
      * @throws InvalidSegmentException  saying why, if the file is not an initialised segment of this layout.
+     * @throws SegmentAccessDeniedException if this user may not read the file.
      */
     static SegmentHeader read(final Path path)
     {
@@ -75,6 +78,10 @@ final class SegmentHeader
                 // read the whole header
             }
             return parse(header, channel.size());
+        }
+        catch (final AccessDeniedException ex)
+        {
+            throw new SegmentAccessDeniedException("cannot read " + path + ": permission denied", ex);
         }
         catch (final IOException ex)
         {
