@@ -15,3 +15,29 @@ require_java_and_maven() {
   command -v java >/dev/null || { echo "ERROR: java not found (install a JDK 17+)" >&2; exit 1; }
   command -v mvn >/dev/null || { echo "ERROR: mvn not found (apt-get install maven)" >&2; exit 1; }
 }
+
+# Prints the class-data-sharing archive of $EXAMPLES_JAR for the `java` on the PATH, making it first when it is
+# missing or older than the jar: one training run of the tool (`ls` of the default directory: it loads picocli,
+# Logback and the library's classes, and only reads) with
+# -XX:ArchiveClassesAtExit. An archive only fits the JVM that wrote it, so its name carries a checksum of that JVM's
+# path and time stamp. Returns 1, printing nothing, when no archive can be made (e.g. a read-only target/): the
+# tool then simply starts without one.
+shmipc_cds_archive() {
+  local java_bin key archive tmp
+  java_bin="$(readlink -f "$(command -v java)")" || return 1
+  key="$(printf '%s %s' "$java_bin" "$(stat -c %Y "$java_bin")" | cksum | cut -d' ' -f1)"
+  archive="${EXAMPLES_JAR%.jar}-cds-$key.jsa"
+  if [ -f "$archive" ] && [ "$archive" -nt "$EXAMPLES_JAR" ]; then
+    echo "$archive"
+    return 0
+  fi
+  tmp="$archive.$$.tmp"
+  # shellcheck disable=SC2086
+  if java $AGRONA_FLAG -XX:TieredStopAtLevel=1 "-XX:ArchiveClassesAtExit=$tmp" -Xlog:cds=off -Xlog:cds+dynamic=off \
+       -jar "$EXAMPLES_JAR" ls >/dev/null 2>&1 && [ -s "$tmp" ] && mv -f "$tmp" "$archive"; then
+    echo "$archive"
+    return 0
+  fi
+  rm -f "$tmp"
+  return 1
+}
