@@ -3,23 +3,21 @@ package io.shmipc.tools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 
 /**
- * Whether the process that created a segment is still alive, as far as {@code /proc} can tell. The header records
- * the creator's PID in the creator's own PID namespace, so the answer is {@code alive} or {@code not running} only
- * when that PID can be checked here, and {@code unknown} otherwise:
+ * Whether the process that created a segment is still alive in this PID namespace, as far as {@code /proc} can
+ * tell. The header records the creator's PID in the creator's own PID namespace, so:
  * <ul>
- *   <li>{@code /proc} belongs to another PID namespace than this process ({@code /proc/self} is not our PID);</li>
- *   <li>a process this {@code /proc} cannot see holds the segment open: every open handle holds an owner-slot lock,
- *   and {@code /proc/locks} shows the holder's PID as 0 when it lives in another PID namespace (another
- *   container sharing {@code /dev/shm}), where the creator may be too.</li>
+ *   <li>{@code alive}: a process of that PID exists here and started before the segment was created;</li>
+ *   <li>{@code not running}: no process of that PID exists here, or the one that does started after the segment was
+ *   created (the PID was reused, or the creator ran in another PID namespace: another container sharing
+ *   {@code /dev/shm}, where this tool cannot look);</li>
+ *   <li>{@code unknown}: {@code /proc} belongs to another PID namespace than this process ({@code /proc/self} is
+ *   not our PID), or the process's start time cannot be read.</li>
  * </ul>
- * Otherwise the creator is {@code alive} if a process of that PID exists and started before the segment was created,
- * and {@code not running} if there is no such process, or the one there started later (the PID was reused).
  */
 final class CreatorLiveness
 {
@@ -42,73 +40,36 @@ final class CreatorLiveness
 
     /**
      * @param proc       where {@code /proc} is.
-     * @param segment    the segment file.
-     * @param creatorPid the PID in its header.
+     * @param creatorPid the PID in the segment's header.
      * @param created    the creation time in its header.
      * @return whether that creator is alive, not running, or unknown from here, and why.
      */
-    static Verdict of(final Path proc, final Path segment, final long creatorPid, final Instant created)
+    static Verdict of(final Path proc, final long creatorPid, final Instant created)
     {
         final long myPid = ProcessHandle.current().pid();
-        final String self = readLink(proc.resolve("self"));
-        if (!Long.toString(myPid).equals(self))
+        if (!Long.toString(myPid).equals(readLink(proc.resolve("self"))))
         {
             return new Verdict(Verdict.UNKNOWN, proc + " shows another PID namespace than this process's");
-        }
-        if (heldFromAnotherPidNamespace(proc, segment))
-        {
-            return new Verdict(Verdict.UNKNOWN, "processes in another PID namespace have the segment open, and the " +
-                "creator's PID may be one of theirs");
-        }
-        if (creatorPid == myPid)
-        {
-            return new Verdict(Verdict.ALIVE, "this process");
         }
         final Path process = proc.resolve(Long.toString(creatorPid));
         if (creatorPid <= 0 || !Files.isDirectory(process))
         {
             return new Verdict(Verdict.NOT_RUNNING, "no process " + creatorPid + " in this PID namespace");
         }
+        final String who = "process " + creatorPid + (creatorPid == myPid ? " (this one)" : "");
         final long startMillis = startMillis(proc, process);
         if (startMillis < 0)
         {
-            return new Verdict(Verdict.UNKNOWN, "cannot read the start time of process " + creatorPid);
+            return new Verdict(Verdict.UNKNOWN, "cannot read the start time of " + who);
         }
         if (startMillis > created.toEpochMilli() + SLACK_MILLIS)
         {
-            return new Verdict(Verdict.NOT_RUNNING, "process " + creatorPid + " started at " +
-                Instant.ofEpochMilli(startMillis) + ", after the segment was created: its PID was reused");
+            return new Verdict(Verdict.NOT_RUNNING, who + " started at " + Instant.ofEpochMilli(startMillis) +
+                ", after the segment was created: it is not the creator, which exited or ran in another PID " +
+                "namespace");
         }
-        return new Verdict(Verdict.ALIVE, "process " + creatorPid + " in this PID namespace, started at " +
-            Instant.ofEpochMilli(startMillis));
-    }
-
-    /** @return whether {@code /proc/locks} shows a lock on {@code segment} by a process this namespace cannot see. */
-    private static boolean heldFromAnotherPidNamespace(final Path proc, final Path segment)
-    {
-        final String device;
-        try
-        {
-            final long dev = (Long)Files.getAttribute(segment, "unix:dev", LinkOption.NOFOLLOW_LINKS);
-            final long ino = (Long)Files.getAttribute(segment, "unix:ino", LinkOption.NOFOLLOW_LINKS);
-            device = String.format("%02x:%02x:%d", major(dev), minor(dev), ino);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            return false;
-        }
-        for (final String line : readLines(proc.resolve("locks")))
-        {
-            // "1: POSIX  ADVISORY  WRITE 23621 fe:00:2146384 0 EOF"; a blocked waiter's line has "->" after the id.
-            final String[] fields = line.trim().split("\\s+");
-            final int pidField = fields.length > 1 && "->".equals(fields[1]) ? 5 : 4;
-            if (fields.length > pidField + 1 && "POSIX".equals(fields[pidField - 3]) &&
-                device.equals(fields[pidField + 1]) && "0".equals(fields[pidField]))
-            {
-                return true;
-            }
-        }
-        return false;
+        return new Verdict(Verdict.ALIVE, who + " in this PID namespace, started at " +
+            Instant.ofEpochMilli(startMillis) + ", before the segment was created");
     }
 
     /** @return the start time of {@code process} in epoch milliseconds, or -1 if it cannot be read. */
@@ -136,16 +97,6 @@ final class CreatorLiveness
             return -1;
         }
         return bootSeconds * 1000 + Long.parseLong(afterComm[startTimeIndex]) * MILLIS_PER_TICK;
-    }
-
-    private static long major(final long dev)
-    {
-        return ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
-    }
-
-    private static long minor(final long dev)
-    {
-        return (dev & 0xff) | ((dev >>> 12) & ~0xffL);
     }
 
     private static String readLink(final Path link)

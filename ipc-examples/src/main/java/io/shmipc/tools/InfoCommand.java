@@ -31,9 +31,9 @@ import java.util.concurrent.Callable;
         "Show a segment's header, live counters, and each page's version and lock state.",
         "A page's version is its number of completed writes; its state is free, held by owner slot N, or torn " +
             "(a writer died mid-write; reads refuse the page until a write covers it whole).",
-        "The creator's process is shown as alive, not running, or unknown: its PID is the one it had in its own " +
-            "PID namespace, so from another container (or through a /proc of another namespace) it cannot be " +
-            "checked."
+        "The creator is shown as alive or not running in this PID namespace (its PID is the one it had in its " +
+            "own: a creator in another container sharing /dev/shm cannot be seen from here), or as unknown when " +
+            "/proc belongs to another PID namespace."
     })
 final class InfoCommand implements Callable<Integer>
 {
@@ -74,7 +74,7 @@ final class InfoCommand implements Callable<Integer>
             info.put("created", header.created().toString());
             info.put("creatorPid", header.creatorPid());
             final CreatorLiveness.Verdict creator =
-                CreatorLiveness.of(proc, shm.path(), header.creatorPid(), header.created());
+                CreatorLiveness.of(proc, header.creatorPid(), header.created());
             info.put("creatorAlive", creator.state());
             info.put("creatorAliveReason", creator.reason());
             info.put("mode", PosixFilePermissions.toString(
