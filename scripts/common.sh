@@ -41,3 +41,26 @@ shmipc_cds_archive() {
   rm -f "$tmp"
   return 1
 }
+
+# Decides the JDK 25 pass of scripts/test.sh. Prints one line: "run <java home>", "skip <why>" or "fail <why>".
+# JDK25_HOME names the JDK; else the first /usr/lib/jvm/temurin-25* (JDK25_SEARCH overrides that pattern). Without
+# one the pass is skipped, unless CI=true or REQUIRE_JDK25=1 require it; SKIP_JDK25=1 skips it in any case.
+jdk25_decision() {
+  local jdk="${JDK25_HOME:-}"
+  if [ "${SKIP_JDK25:-0}" = 1 ]; then
+    echo "skip SKIP_JDK25=1"
+    return 0
+  fi
+  if [ -z "$jdk" ]; then
+    # shellcheck disable=SC2086
+    jdk="$(ls -d ${JDK25_SEARCH:-/usr/lib/jvm/temurin-25*} 2>/dev/null | head -1 || true)"
+  fi
+  if [ -n "$jdk" ] && [ -x "$jdk/bin/java" ]; then
+    echo "run $jdk"
+  elif [ "${CI:-}" = true ] || [ "${REQUIRE_JDK25:-0}" = 1 ]; then
+    echo "fail no JDK 25 found (set JDK25_HOME); it is required under CI=true or REQUIRE_JDK25=1"
+  else
+    echo "skip no JDK 25 found: the build is checked on the default JDK only (set JDK25_HOME to add that pass;" \
+      "REQUIRE_JDK25=1 makes a missing JDK 25 an error)"
+  fi
+}
