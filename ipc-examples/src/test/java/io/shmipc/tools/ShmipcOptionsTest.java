@@ -105,6 +105,24 @@ class ShmipcOptionsTest
         assertOneLineError(fails(1, "read", "rec", "60", "8", "--as", "i64", "--dir", dir), "60");
     }
 
+    /** Only the command run is registered (start-up): its help is the same as with every command registered. */
+    @Test
+    void aCommandRegisteredAloneBehavesAsAmongAllOfThem()
+    {
+        final CommandLine all =
+            Shmipc.commandLine(new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+        for (final String command : List.of("ls", "create", "rm", "info", "read", "write", "watch", "stat", "demo"))
+        {
+            final String alone = ok(command, "--help").out;
+            assertEquals(all.getSubcommands().get(command).getUsageMessage(), alone, command);
+            assertEquals(alone, ok("help", command).out, "help " + command);
+        }
+        final CliRun unknown = CliRun.of("lss");
+        assertEquals(2, unknown.status, unknown::toString);
+        // A misspelt command is matched against all of them.
+        assertTrue(unknown.err.contains("Did you mean: shmipc ls?"), unknown::toString);
+    }
+
     /**
      * Help is written as paragraphs that picocli wraps to the terminal: no description line of any command or
      * option is cut off mid-sentence in the source.
