@@ -43,6 +43,7 @@ public final class StatusSegment implements AutoCloseable
     static final int FIELDS_OFFSET = 24;
     static final int LENGTH = FIELDS_OFFSET + 8 * StatusField.values().length;
     private static final int PAGE_SIZE = 4096;
+    private static final Duration INIT_WAIT = Duration.ofMillis(100);
 
     private final SharedMemory segment;
     private final SharedMemoryBuilder builder;
@@ -99,17 +100,17 @@ public final class StatusSegment implements AutoCloseable
     /**
      * Reads the status of {@code name}'s {@code role} from its status segment.
      *
-     * @return the status, or {@code null} if there is no such status segment.
+     * @return the status, or {@code null} if there is no such status segment (or it is still being created).
      */
     public static ReplicationStatus read(final Path directory, final String name, final StatusRole role)
     {
-        try (SharedMemory shm = builder(directory, role.statusSegmentName(name)).initTimeout(Duration.ZERO).open())
+        try (SharedMemory shm = builder(directory, role.statusSegmentName(name)).initTimeout(INIT_WAIT).open())
         {
             return decode(shm, role);
         }
-        catch (final SegmentNotFoundException ex)
+        catch (final SegmentNotFoundException | InvalidSegmentException ex)
         {
-            return null;
+            return null; // not there, or still being created (the core reports both kinds of "not ready" this way)
         }
     }
 
