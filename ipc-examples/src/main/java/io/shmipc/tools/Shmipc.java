@@ -32,6 +32,7 @@ import java.nio.charset.StandardCharsets;
         WatchCommand.class,
         StatCommand.class,
         DemoCommand.class,
+        ReplicateCommand.class,
         HelpCommand.class
     })
 public final class Shmipc implements Runnable
