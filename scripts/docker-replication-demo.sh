@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 require_java_and_maven
 
-image=shmipc:latest
+image="${SHMIPC_IMAGE:-shmipc:latest}"
 project="shmipc-repl-demo-$$"
 
 echo "== Docker engine and base image"
@@ -49,9 +49,8 @@ else
     "$image" demo snapshot-reader --name snap --id replica-reader --wait 30 --duration 15
   run --name "$project-writer" --ipc shareable --shm-size 64m --network none \
     "$image" demo snapshot-publisher --name snap --records 1000 --rate 2000 --duration 20
-  sleep 2
   run --name "$project-publisher" --ipc "container:$project-writer" --network "$net" \
-    "$image" replicate publish snap --channel 'aeron:udp?endpoint=replica-host:40123' --interval 1 --duration 18
+    "$image" replicate publish snap --channel 'aeron:udp?endpoint=replica-host:40123' --interval 1 --duration 18 --wait 30
   for c in reader replica publisher writer; do docker wait "$project-$c" >/dev/null; done
   for c in writer publisher replica reader; do
     echo "---- $c"

@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -42,15 +43,24 @@ final class ReplicatePublishCommand implements Callable<Integer>
         description = "Channel for replicas' requests, announced to them (default: ${DEFAULT-VALUE}).")
     private String control;
 
+    @Option(names = "--wait", paramLabel = "S", defaultValue = "0",
+        description = "Seconds to wait for the segment to be created (default: ${DEFAULT-VALUE}).")
+    private double waitSeconds;
+
     @Override
     public Integer call() throws InterruptedException
     {
         live.check();
+        if (!(waitSeconds >= 0))
+        {
+            throw new IllegalArgumentException("--wait must not be negative (got " + waitSeconds + ")");
+        }
         final AeronTransport transport = aeron.externalTransport();
         final CountDownLatch stop = new CountDownLatch(1);
         try (SegmentPublisher publisher = SegmentPublisher.builder(name).directory(dir.directory())
             .channel(aeron.channel).streamId(aeron.streamId).controlChannel(control)
-            .controlStreamId(aeron.controlStreamId).transport(transport).start())
+            .controlStreamId(aeron.controlStreamId).transport(transport)
+            .awaitSource(Duration.ofNanos((long)(waitSeconds * 1e9))).start())
         {
             final Thread hook = new Thread(stop::countDown);
             Runtime.getRuntime().addShutdownHook(hook);

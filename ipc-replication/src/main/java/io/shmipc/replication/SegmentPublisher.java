@@ -1,5 +1,7 @@
 package io.shmipc.replication;
 
+import io.shmipc.InvalidSegmentException;
+import io.shmipc.SegmentNotFoundException;
 import io.shmipc.SharedMemory;
 import io.shmipc.SharedMemoryBuilder;
 import io.shmipc.replication.protocol.ChannelUris;
@@ -18,6 +20,8 @@ import org.slf4j.LoggerFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Publishes a local segment to replicas over Aeron: finds pages whose version changed and sends them, a run of
@@ -100,6 +104,7 @@ public final class SegmentPublisher implements AutoCloseable
         private Duration heartbeat = DEFAULT_HEARTBEAT;
         private IdleStrategy idleStrategy;
         private boolean statusSegment = true;
+        private Duration awaitSource = Duration.ZERO;
 
         private Builder(final String name)
         {
@@ -176,6 +181,17 @@ public final class SegmentPublisher implements AutoCloseable
             return this;
         }
 
+        /** Waits up to {@code awaitSource} for the source segment to be created; default: not at all. */
+        public Builder awaitSource(final Duration awaitSource)
+        {
+            if (awaitSource.isNegative())
+            {
+                throw new IllegalArgumentException("source wait " + awaitSource + " is negative");
+            }
+            this.awaitSource = awaitSource;
+            return this;
+        }
+
         /**
          * Opens the source segment, connects to Aeron and starts publishing on a new thread.
          *
@@ -191,7 +207,7 @@ public final class SegmentPublisher implements AutoCloseable
             {
                 sourceBuilder.directory(directory);
             }
-            final SharedMemory source = sourceBuilder.open();
+            final SharedMemory source = openSource(sourceBuilder);
             AeronTransport owned = null;
             StatusSegment status = null;
             try
@@ -213,6 +229,26 @@ public final class SegmentPublisher implements AutoCloseable
             {
                 CloseHelper.quietCloseAll(status, owned, source);
                 throw ex;
+            }
+        }
+
+        private SharedMemory openSource(final SharedMemoryBuilder sourceBuilder)
+        {
+            final long deadline = System.nanoTime() + awaitSource.toNanos();
+            while (true)
+            {
+                try
+                {
+                    return sourceBuilder.open();
+                }
+                catch (final SegmentNotFoundException | InvalidSegmentException notYet)
+                {
+                    if (System.nanoTime() - deadline >= 0)
+                    {
+                        throw notYet;
+                    }
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+                }
             }
         }
     }
