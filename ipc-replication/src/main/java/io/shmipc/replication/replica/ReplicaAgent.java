@@ -296,15 +296,16 @@ public final class ReplicaAgent implements Agent
         }
         catch (final ReplicationException | OutOfMemoryError ex)
         {
-            state(ReplicationState.ERROR);
             nextErrorRetry = System.nanoTime() + ERROR_RETRY_NANOS;
             if (!String.valueOf(ex.getMessage()).equals(board.error()))
             {
                 LOG.error("replica of '{}': {}", name, ex.getMessage());
             }
+            // The message first: whoever sees ERROR finds why.
             board.error(ex instanceof OutOfMemoryError ?
                 "no memory for a staging image of " + pageCount + " pages of " + pageSize + " bytes" :
                 ex.getMessage());
+            state(ReplicationState.ERROR);
             return;
         }
         board.error(null);
