@@ -14,7 +14,10 @@ if [ ${#homes[@]} -eq 0 ]; then
   for j in /usr/lib/jvm/temurin-25*; do [ -x "$j/bin/java" ] && homes+=("$j"); done
 fi
 mvn_batch -q -pl ipc-core -am test-compile >/dev/null
-cp="$(mvn_batch -q -pl ipc-core dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)"
+cp_file="$(mktemp)"
+mvn_batch -q -pl ipc-core dependency:build-classpath -Dmdep.outputFile="$cp_file" -Dmdep.includeScope=test >/dev/null
+cp="$(cat "$cp_file")"
+rm -f "$cp_file"
 for home in "${homes[@]}"; do
   version="$("$home/bin/java" -version 2>&1 | head -1)"
   classes=ipc-core/target/classes
@@ -34,7 +37,8 @@ for home in "${homes[@]}"; do
       status=$?
       set -e
       rm -rf "$dir"
-      if [ $status -ne 0 ]; then crashed=$((crashed + 1));
+      if [[ $out == *"A fatal error has been detected"* ]]; then crashed=$((crashed + 1));
+      elif [ $status -ne 0 ]; then echo "unexpected exit $status: $out" >&2; exit 1
       elif [[ $out == *CAUGHT* ]]; then caught=$((caught + 1));
       else clean=$((clean + 1)); fi
     done

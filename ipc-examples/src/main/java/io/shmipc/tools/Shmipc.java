@@ -96,7 +96,7 @@ public final class Shmipc implements Runnable
         final Map<String, Class<?>> commands = new LinkedHashMap<>();
         for (final Class<?> command : List.of(LsCommand.class, CreateCommand.class, RmCommand.class,
             InfoCommand.class, ReadCommand.class, WriteCommand.class, WatchCommand.class, StatCommand.class,
-            DemoCommand.class, HelpCommand.class))
+            DemoCommand.class, ReplicateCommand.class, HelpCommand.class))
         {
             commands.put(command.getAnnotation(Command.class).name(), command);
         }

@@ -1,0 +1,173 @@
+package io.shmipc.replication.replica;
+
+import io.shmipc.InvalidSegmentException;
+import io.shmipc.SharedMemory;
+import io.shmipc.SharedMemoryBuilder;
+import io.shmipc.replication.ReplicationException;
+import io.shmipc.replication.protocol.Wire;
+import org.agrona.DirectBuffer;
+
+import java.util.Arrays;
+
+/**
+ * The replica's local segment and what it holds of the source: for each page the source version last applied, and
+ * the local version right after the replica's own write, by which local writes by others are found. Every update
+ * goes through {@link SharedMemory#write}, one write per run, so local readers keep every guarantee.
+ * Single-threaded, allocation-free after construction.
+ */
+final class LocalImage implements AutoCloseable
+{
+    /** Source version of a page not yet applied. */
+    static final long NEVER = Long.MIN_VALUE;
+
+    private final SharedMemory shm;
+    private final int pageSize;
+    private final int pageCount;
+    private final long[] applied;
+    private final long[] localVersion;
+    private final boolean[] repair;
+
+    private LocalImage(final SharedMemory shm)
+    {
+        this.shm = shm;
+        this.pageSize = shm.pageSize();
+        this.pageCount = shm.pageCount();
+        this.applied = new long[pageCount];
+        this.localVersion = new long[pageCount];
+        this.repair = new boolean[pageCount];
+        Arrays.fill(applied, NEVER);
+    }
+
+    /**
+     * Opens the local segment, creating it with the source's geometry if it is missing.
+     *
+     * @throws ReplicationException if it exists with another geometry.
+     */
+    static LocalImage open(final SharedMemoryBuilder builder, final String name, final int pageSize,
+        final int pageCount)
+    {
+        try
+        {
+            return new LocalImage(builder.pageSize(pageSize).pages(pageCount).openOrCreate());
+        }
+        catch (final InvalidSegmentException ex)
+        {
+            throw new ReplicationException("cannot replicate into local segment '" + name + "': " + ex.getMessage() +
+                "; the source has " + pageCount + " pages of " + pageSize + " bytes (remove the local segment, or " +
+                "replicate into another name)", ex);
+        }
+    }
+
+    boolean matches(final int pageSize, final int pageCount)
+    {
+        return this.pageSize == pageSize && this.pageCount == pageCount;
+    }
+
+    SharedMemory shm()
+    {
+        return shm;
+    }
+
+    /** @return the source version applied to {@code page}, or {@link #NEVER}. */
+    long applied(final int page)
+    {
+        return applied[page];
+    }
+
+    /**
+     * Applies a run of pages {@code first..first+pages-1}, skipping those not newer than what is applied: each
+     * stretch of pages between stale ones is written in one write, so a write of the source arrives whole.
+     *
+     * @param buffer        the PAGES message.
+     * @param messageOffset where the message starts (its versions are read from there).
+     * @param dataOffset    where the run's page bytes start.
+     * @return the number of pages skipped as stale.
+     */
+    int apply(final int first, final int pages, final DirectBuffer buffer, final int messageOffset,
+        final int dataOffset)
+    {
+        int skipped = 0;
+        int i = 0;
+        while (i < pages)
+        {
+            if (Wire.version(buffer, messageOffset, i) < applied[first + i])
+            {
+                skipped++;
+                i++;
+                continue;
+            }
+            int lo = -1;
+            int hi = -1;
+            while (i < pages && Wire.version(buffer, messageOffset, i) >= applied[first + i])
+            {
+                final long version = Wire.version(buffer, messageOffset, i);
+                if (version > applied[first + i] || repair[first + i])
+                {
+                    lo = lo < 0 ? i : lo;
+                    hi = i;
+                }
+                else
+                {
+                    skipped++;
+                }
+                i++;
+            }
+            if (lo >= 0)
+            {
+                shm.write((first + lo) * pageSize, buffer, dataOffset + lo * pageSize, (hi - lo + 1) * pageSize);
+                for (int j = lo; j <= hi; j++)
+                {
+                    final int page = first + j;
+                    applied[page] = Math.max(applied[page], Wire.version(buffer, messageOffset, j));
+                    localVersion[page] = shm.version(page);
+                    repair[page] = false;
+                }
+            }
+        }
+        return skipped;
+    }
+
+    /** Replaces the whole segment with {@code staging}'s image in one write. */
+    void replaceAll(final Staging staging)
+    {
+        shm.write(0, staging.data(), 0, shm.capacity());
+        for (int page = 0; page < pageCount; page++)
+        {
+            applied[page] = staging.version(page);
+            localVersion[page] = shm.version(page);
+            repair[page] = false;
+        }
+    }
+
+    /**
+     * Finds pages written locally since the replica last wrote them, marks them to be repaired from the source.
+     *
+     * @param found receives the first and last page found (both -1 when none): {@code found[0..1]}.
+     * @return the number of pages found.
+     */
+    int findLocalWrites(final int[] found)
+    {
+        int count = 0;
+        found[0] = -1;
+        found[1] = -1;
+        for (int page = 0; page < pageCount; page++)
+        {
+            final long version = shm.version(page);
+            if (version != localVersion[page])
+            {
+                localVersion[page] = version;
+                repair[page] = true;
+                count++;
+                found[0] = found[0] < 0 ? page : found[0];
+                found[1] = page;
+            }
+        }
+        return count;
+    }
+
+    @Override
+    public void close()
+    {
+        shm.close();
+    }
+}
