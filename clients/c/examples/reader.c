@@ -16,17 +16,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", shmipc_last_error());
         return 1;
     }
-    uint64_t seen;
-    shmipc_version(seg, 0, &seen);
+    uint64_t seen = UINT64_MAX;
     for (;;) {
-        int64_t record[2];                        /* counter, timestamp: one consistent snapshot */
+        shmipc_await_change(seg, 0, seen, 5000000000, &seen);          /* sleeps until page 0 is written */
+        int64_t record[2];                                            /* one consistent snapshot */
         if (shmipc_read(seg, 0, record, sizeof record) != SHMIPC_OK) {
             fprintf(stderr, "%s\n", shmipc_last_error());
             return 1;
         }
         if (record[0] == -1) break;
         printf("counter=%lld nanos=%lld\n", (long long)record[0], (long long)record[1]);
-        shmipc_await_change(seg, 0, seen, 5000000000, &seen);   /* sleeps until the next write (at most 5 s) */
+        fflush(stdout);
     }
     shmipc_close(seg);
     return 0;

@@ -7,8 +7,9 @@
  *   open     DIR NAME INIT_MS [allow-foreign]      open; print "OK pageSize=.. pageCount=.. slot=S"
  *   info     DIR NAME                              print "pageSize=.. pageCount=.. dataOffset=.. fileLength=.." and
  *                                                  a line "versions=v0,v1,..."
- *   fill     DIR NAME OFFSET LENGTH BYTE           one write of LENGTH bytes of value BYTE; print "OK"
- *   check    DIR NAME OFFSET LENGTH BYTE REC_MS    one read (recovery timeout REC_MS); "OK" if every byte is BYTE,
+ *   fill     DIR NAME OFFSET LENGTH BYTE [REC_MS]  one write of LENGTH bytes of value BYTE (recovery timeout
+ *                                                  REC_MS, default 1000); print "OK"
+ *   check    DIR NAME OFFSET LENGTH BYTE [REC_MS]  one read; "OK" if every byte is BYTE,
  *                                                  "MISMATCH at=I byte=B" if not
  *   hold     DIR NAME OFFSET LENGTH BYTE           a write that stops after half its bytes, prints "PAUSED slot=S"
  *                                                  and sleeps until killed
@@ -172,7 +173,8 @@ int main(int argc, char **argv)
         shmipc_close(seg);
         return 0;
     }
-    if (strcmp(cmd, "check") == 0 && argc > 8) options.recovery_timeout_ms = atoll(argv[8]);
+    if ((strcmp(cmd, "check") == 0 || strcmp(cmd, "fill") == 0) && argc > 7)
+        options.recovery_timeout_ms = atoll(argv[7]);
     rc = shmipc_open(name, &options, &seg);
     if (rc != SHMIPC_OK) return error(rc);
 
@@ -218,7 +220,7 @@ int main(int argc, char **argv)
             else printf("OK\n");
         }
         free(buf);
-    } else if (strcmp(cmd, "stress") == 0 && argc > 8) {
+    } else if (strcmp(cmd, "stress") == 0 && argc > 7) {
         status = stress(seg, atoll(argv[4]), atoi(argv[5]), atoll(argv[6]), (uint64_t)atoll(argv[7]));
     } else {
         status = usage();
