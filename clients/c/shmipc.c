@@ -369,7 +369,7 @@ static void futex_wake(_Atomic uint64_t *word)
 }
 
 /*
- * Section 7.3 step 2: sleep on a word whose current value is *w (the caller found its condition unmet). Sets W
+ * Section 7.3, sleep(): sleep on a word whose current value is *w (the caller found its condition unmet). Sets W
  * with a compare-and-swap if it is clear; if that fails the word changed, and *w is the new value (no sleep).
  * Otherwise sleeps in FUTEX_WAIT for at most timeout_ns and reloads *w.
  */
@@ -441,7 +441,7 @@ static inline uint64_t released_torn(uint64_t held)
     return ((held & ~(SHMIPC_OWNER_MASK | SHMIPC_WAITERS_BIT)) + SHMIPC_SEQ_ONE) | SHMIPC_TORN_BIT;
 }
 
-/* Section 9: having just claimed slot, release as torn every page still held by its dead previous holder. */
+/* Section 9: having just claimed `slot`, release as torn every page still held by its dead previous holder. */
 static void recover_slot(shmipc_segment *s, int slot)
 {
     for (int32_t p = 0; p < s->page_count; p++) {
@@ -601,8 +601,8 @@ int shmipc_create(const char *name, const shmipc_options *options, shmipc_segmen
         return rc;
     }
 
-    /* Step 1: O_EXCL fails on any existing name, a symbolic link included; O_CLOEXEC keeps the slot's lock out
-       of exec'd children (section 9). */
+    /* Section 4 step 1: O_EXCL fails on any existing name, a symbolic link included; O_CLOEXEC keeps the slot's
+       lock out of exec'd children (section 9). */
     int fd = open(path, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         int err = errno;
@@ -627,7 +627,7 @@ int shmipc_create(const char *name, const shmipc_options *options, shmipc_segmen
     }
     rc = fill_zeros(fd, s->file_length, path, name);
     if (rc != SHMIPC_OK) goto failed;
-    /* Step 3. */
+    /* Step 3: map it. */
     s->base = mmap(NULL, (size_t)s->file_length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (s->base == MAP_FAILED) {
         rc = fail(SHMIPC_ERR_IO, "cannot map %s (%lld bytes): %s", path, (long long)s->file_length, strerror(errno));
@@ -645,7 +645,7 @@ int shmipc_create(const char *name, const shmipc_options *options, shmipc_segmen
     clock_gettime(CLOCK_REALTIME, &ts);
     put_i64(s->base + OFF_CREATED, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
     put_i64(s->base + OFF_CREATOR_PID, (int64_t)getpid());
-    rc = claim_slot(s);
+    rc = claim_slot(s); /* step 6, before the first write */
     if (rc != SHMIPC_OK) goto failed;
     /* Step 5: publish. Whoever loads the magic with acquire and sees it sees every field above. */
     atomic_store_explicit((_Atomic uint64_t *)(s->base + OFF_MAGIC), SHMIPC_MAGIC, memory_order_release);
@@ -658,7 +658,7 @@ failed:
     return rc;
 }
 
-/* Section 5 step 3: every header field against the rules and the file's actual size. */
+/* Section 5 step 4: every header field against the rules and the file's actual size. */
 static int validate_header(const unsigned char *h, int64_t actual_length, const char *where, int32_t *page_size,
                            int32_t *page_count)
 {
@@ -703,10 +703,11 @@ static int validate_header(const unsigned char *h, int64_t actual_length, const 
     return SHMIPC_OK;
 }
 
-/* Section 5 step 2: wait until the creator has published the header, then validate it. */
+/* Section 5 steps 3 and 4: wait until the creator has published the header, then validate it. */
 static int await_header(shmipc_segment *s, int64_t timeout_ms, const char *where)
 {
-    int64_t deadline = now_ns() + (timeout_ms > INT64_MAX / 4 / NANOS_PER_MS ? INT64_MAX / 4 : timeout_ms * NANOS_PER_MS);
+    int64_t deadline =
+        now_ns() + (timeout_ms > INT64_MAX / 4 / NANOS_PER_MS ? INT64_MAX / 4 : timeout_ms * NANOS_PER_MS);
     unsigned char *header = MAP_FAILED;
     int rc;
     for (;;) {
@@ -772,7 +773,7 @@ int shmipc_open(const char *name, const shmipc_options *options, shmipc_segment 
     char where[PATH_MAX + 32];
     snprintf(where, sizeof where, "segment '%s' at %s", name, path);
 
-    /* Step 1: what is under the name, without following a link. */
+    /* Section 5 step 1: what is under the name, without following a link. */
     struct stat before;
     if (lstat(path, &before) != 0) {
         int err = errno;
@@ -804,16 +805,17 @@ int shmipc_open(const char *name, const shmipc_options *options, shmipc_segment 
         else if (err == ELOOP)
             rc = fail(SHMIPC_ERR_INVALID, "'%s' at %s was replaced by a symbolic link while being opened", name, path);
         else if (err == EACCES || err == EPERM)
-            rc = fail(SHMIPC_ERR_ACCESS, "permission denied opening %s for reading and writing (mode 0%o, owner uid %u; "
-                      "this process's effective uid is %u)", where, (unsigned)(before.st_mode & 07777),
-                      (unsigned)before.st_uid, (unsigned)geteuid());
+            rc = fail(SHMIPC_ERR_ACCESS,
+                      "permission denied opening %s for reading and writing (mode 0%o, owner uid %u; this process's "
+                      "effective uid is %u)",
+                      where, (unsigned)(before.st_mode & 07777), (unsigned)before.st_uid, (unsigned)geteuid());
         else
             rc = fail(errno_code(err), "cannot open %s: %s", where, strerror(err));
         free(path);
         return rc;
     }
 
-    /* Identity: the file opened is the one checked (section 5.1), and ours (section 5.2). */
+    /* Step 2: the file opened is the one checked in step 1, and ours. */
     struct stat opened;
     if (fstat(fd, &opened) != 0) {
         rc = fail(SHMIPC_ERR_IO, "cannot stat %s: %s", where, strerror(errno));
@@ -1115,7 +1117,7 @@ int shmipc_read(shmipc_segment *s, int64_t offset, void *dst, int64_t length)
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
-/* Versions and waiting for a change (section 7.3)                                                              */
+/* Versions and waiting for a change (section 7.4)                                                              */
 /* ---------------------------------------------------------------------------------------------------------- */
 
 static int check_page(const shmipc_segment *s, int32_t page)

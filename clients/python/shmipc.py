@@ -529,7 +529,7 @@ def open(name, *, directory=None, init_timeout=DEFAULT_INIT_TIMEOUT, recovery_ti
 
 
 def _await_header(fd, init_ns, init_timeout, where):
-    """Section 5 step 2: wait for the magic, then validate every field. Returns (page size, page count)."""
+    """Section 5 steps 3 and 4: wait for the magic, then validate every field. Returns (page size, page count)."""
     deadline = time.monotonic_ns() + init_ns
     header = None
     try:
@@ -721,7 +721,7 @@ class Segment:
                              f"bytes")
 
     def _sleep_on(self, base, address, w, timeout_ns):
-        """Section 7.3 step 2. Sets W with a compare-and-swap if clear (if that fails the word changed: returns the
+        """Section 7.3, sleep(). Sets W with a compare-and-swap if clear (if that fails the word changed: returns the
         new value, no sleep); then sleeps in FUTEX_WAIT at most timeout_ns and returns the reloaded word."""
         if not w & WAITERS:
             swapped, current = _cas(address, w, w | WAITERS)
@@ -974,7 +974,7 @@ class Segment:
                 return copy
             self._count(base, READ_RETRIES)
 
-    # -- versions and waiting (section 7.3) --------------------------------------------------------------------
+    # -- versions and waiting (section 7.4) --------------------------------------------------------------------
 
     def _check_page(self, page):
         if not isinstance(page, int):
