@@ -1,6 +1,5 @@
 package io.shmipc.interop;
 
-import io.shmipc.lock.TestHooks;
 import io.shmipc.segment.AgronaAccess;
 
 import java.nio.file.Path;
@@ -15,6 +14,11 @@ import java.util.List;
 enum Language
 {
     JAVA, C, PYTHON;
+
+    /** The Java library's test hook (io.shmipc.lock.TestHooks): every write pauses this long holding its pages. */
+    static final String JAVA_PAUSE_PROPERTY = "shmipc.test.pauseInWriteMillis";
+    /** What the Java test hook prints when a write starts its pause. */
+    static final String JAVA_PAUSED_MARKER = "SHMIPC-PAUSED-IN-WRITE";
 
     /** Runs {@code command DIR NAME args...} to completion (Java's in this JVM). */
     ToolResult run(final String command, final Path dir, final String name, final String... args)
@@ -36,7 +40,7 @@ enum Language
     /** @return the line prefix a {@code hold} command prints once it holds its pages with half its bytes copied. */
     String pausedMarker()
     {
-        return this == JAVA ? TestHooks.PAUSED_MARKER : "PAUSED";
+        return this == JAVA ? JAVA_PAUSED_MARKER : "PAUSED";
     }
 
     private List<String> tool()
@@ -62,7 +66,7 @@ enum Language
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(AgronaAccess.requiredFlag().split(" ")));
         // Every write pauses with its pages held (for hold; the other commands run in this JVM).
-        command.add("-D" + TestHooks.PAUSE_PROPERTY + "=600000");
+        command.add("-D" + JAVA_PAUSE_PROPERTY + "=600000");
         command.addAll(List.of("-Xmx128m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
             JavaTool.class.getName()));
         return command;
