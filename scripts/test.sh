@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite from a fresh clone: the C and Python clients' tests, unit, stress and multi-process
-# tests of every module on JDK 25 and on the default JDK (17) (the Java <-> C <-> Python tests among them), the
-# Docker (Testcontainers) tests and the jcstress quick run.
+# Runs the whole test suite from a fresh clone: the C and Python clients' tests (scripts/test-clients.sh); unit,
+# stress, multi-process and cross-language tests of every module on JDK 25 and on the default JDK (17), as a
+# non-root user and as root; the Docker (Testcontainers) tests and the jcstress quick run.
 #
 # Set-up it does itself: a Docker engine and the offline JRE base image (scripts/docker-engine.sh and
 # scripts/docker-base-image.sh; they need root). Without Docker the container tests are skipped with a message,
@@ -31,10 +31,14 @@ fi
 export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost TESTCONTAINERS_CHECKS_DISABLE=true
 
 # --- C and Python clients: unit tests and C <-> Python interop (scripts/test-clients.sh) ------------------------
+# (The Java <-> C <-> Python tests, io.shmipc.interop, run in the Maven passes below.)
 step "C and Python clients (scripts/test-clients.sh)"
 bash scripts/test-clients.sh
 
-# --- Every module on JDK 25 (Java 17 bytecode), without the container tests ------------------------------------
+# --- Every module on JDK 25 (Java 17 bytecode) as a non-root user, without the container tests ------------------
+# Services run as ordinary users: the cross-process, CLI and security tests run as one here (scripts/nonroot-pass.sh
+# creates it when run as root). Tests that need root (tag needs-root: several users, mounting a small tmpfs) follow
+# as root, on the same JDK.
 jdk25="${JDK25_HOME:-}"
 if [ -z "$jdk25" ]; then
   jdk25="$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -1 || true)"
@@ -42,15 +46,24 @@ fi
 if [ "${SKIP_JDK25:-0}" = 1 ]; then
   echo "SKIP_JDK25=1: not running the JDK 25 pass"
 elif [ -n "$jdk25" ] && [ -x "$jdk25/bin/java" ]; then
-  step "mvn clean verify, all modules, $("$jdk25/bin/java" -version 2>&1 | head -1)"
-  JAVA_HOME="$jdk25" mvn_batch clean verify -Dshmipc.docker.skip=true
+  step "mvn clean verify, all modules, $("$jdk25/bin/java" -version 2>&1 | head -1), as a non-root user"
+  bash scripts/nonroot-pass.sh "$jdk25"
+  if [ "$(id -u)" = 0 ]; then
+    step "the tests that need root (tag needs-root), $("$jdk25/bin/java" -version 2>&1 | head -1)"
+    JAVA_HOME="$jdk25" mvn_batch clean verify -pl ipc-core,ipc-examples -am -Dshmipc.docker.skip=true \
+      -Dgroups=needs-root -Dsurefire.failIfNoSpecifiedTests=false
+  fi
 else
   echo "ERROR: no JDK 25 found (set JDK25_HOME, or SKIP_JDK25=1 to skip that pass)" >&2
   exit 1
 fi
 
-# --- Every module on the default JDK, container tests included --------------------------------------------------
-step "mvn clean verify, all modules, $(java -version 2>&1 | head -1)"
+# --- The core on the default JDK (17: the process-lock and quiescence paths) as a non-root user ----------------
+step "mvn clean verify, ipc-core, $(java -version 2>&1 | head -1), as a non-root user"
+bash scripts/nonroot-pass.sh "$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")" -pl ipc-core
+
+# --- Every module on the default JDK as root, container tests included -----------------------------------------
+step "mvn clean verify, all modules, $(java -version 2>&1 | head -1), as $(id -un)"
 mvn_batch clean verify
 
 # --- jcstress quick run -----------------------------------------------------------------------------------------

@@ -1,11 +1,9 @@
 package io.shmipc;
 
 import io.shmipc.layout.CounterId;
-import io.shmipc.lock.Backoff;
 import io.shmipc.lock.OwnerSlot;
-import io.shmipc.lock.OwnerSlots;
 import io.shmipc.lock.PageLocks;
-import io.shmipc.segment.MappedSegment;
+import io.shmipc.segment.Attachment;
 import io.shmipc.segment.SegmentGeometry;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -14,11 +12,13 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A named shared-memory segment: {@link #pageCount()} pages of {@link #pageSize()} bytes that any number of threads
@@ -35,49 +35,66 @@ import java.util.Objects;
  * }</pre>
  *
  * The segment is the file {@code <directory>/<name>} ({@code /dev/shm/<name>} by default, the object that C's
- * {@code shm_open("/<name>")} opens); its layout is in {@code docs/FORMAT.md} and {@link io.shmipc.layout}. Each
- * page has a sequence lock ({@link PageLocks} documents the protocol). Offsets are byte offsets into the data
- * area, {@code 0 <= offset < capacity()}; an access may span pages.
+ * {@code shm_open("/<name>")} opens); its layout and lock protocol are in {@code docs/FORMAT.md} and
+ * {@link io.shmipc.layout}. Offsets are byte offsets into the data area, {@code 0 <= offset < capacity()}; an access
+ * may span pages.
  *
  * <p>Instances are thread-safe. The read, write, {@link #version(int)} and {@link #awaitChange} paths allocate
  * nothing and take no Java monitor. Bad arguments throw {@link IndexOutOfBoundsException},
  * {@link IllegalArgumentException} or {@link NullPointerException} before any byte or lock is touched.
  *
+ * <p>A read or write waits while a page it needs is held by a writer (usually nanoseconds). The wait ends early with
+ * {@link IllegalStateException} if the handle is closed, {@link WaitInterruptedException} if the thread is
+ * interrupted, and {@link LockTimeoutException} after the handle's
+ * {@linkplain SharedMemoryBuilder#accessTimeout(Duration) access timeout} or a {@linkplain #withTimeout(Duration)
+ * per-call timeout}; a page held by a process that died is recovered (see {@link TornPageException}).
+ *
+ * <p>All handles of one segment file in a JVM share one descriptor, one mapping and one owner slot; closing the last
+ * of them releases all three at once, with no garbage collection needed.
+ *
  * <p>Every JVM using this class needs {@code --add-exports java.base/jdk.internal.misc=ALL-UNNAMED} (Agrona 2.x);
- * without it the first call fails with an {@link IllegalStateException} that says so.
+ * without it the first call fails with an {@link IllegalStateException} that says so. On JDK 22+ the library also
+ * makes system calls through the FFM API: {@code --enable-native-access=ALL-UNNAMED} avoids the JDK's warning.
  */
 public final class SharedMemory implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(SharedMemory.class);
-    private static final int TIME_CHECK_MASK = 0x3F;
+    private static final Cleaner CLEANER = Cleaner.create();
 
-    private final MappedSegment segment;
+    private final Attachment attachment;
     private final UnsafeBuffer file;
     private final PageLocks locks;
+    private final OwnerSlot slot;
     private final String name;
     private final int pageSize;
     private final int pageShift;
     private final int pageCount;
     private final int capacity;
     private final int dataOffset;
-    private final int ownerSlot;
+    private final boolean created;
+    private final long accessTimeoutNanos;
+    private final Release release;
     private volatile boolean closed;
 
-    SharedMemory(final MappedSegment segment, final OwnerSlot ownerSlot, final long recoveryNanos)
+    SharedMemory(
+        final Attachment attachment, final boolean created, final long recoveryNanos, final long accessTimeoutNanos)
     {
-        final SegmentGeometry geometry = segment.geometry();
-        this.segment = segment;
-        this.file = segment.file();
-        this.name = segment.name();
+        final SegmentGeometry geometry = attachment.geometry();
+        this.attachment = attachment;
+        this.file = attachment.file();
+        this.slot = attachment.slot();
+        this.name = attachment.name();
         this.pageSize = geometry.pageSize();
         this.pageShift = Integer.numberOfTrailingZeros(pageSize);
         this.pageCount = geometry.pageCount();
         this.capacity = geometry.capacity();
         this.dataOffset = (int)geometry.dataOffset();
-        this.ownerSlot = ownerSlot.slot();
-        this.locks = new PageLocks(file, name, pageCount, this.ownerSlot, ownerSlot, recoveryNanos);
-        // The slot (and the file's descriptors) go when no thread can be inside a call any more, like the mapping.
-        OwnerSlots.releaseWhenUnreachable(this, ownerSlot);
+        this.created = created;
+        this.accessTimeoutNanos = accessTimeoutNanos;
+        this.locks = new PageLocks(file, name, pageCount, slot, recoveryNanos, this::isClosed);
+        this.release = new Release(attachment);
+        // A handle that is never closed gives its share of the attachment back once unreachable.
+        CLEANER.register(this, release);
     }
 
     /** @return a builder for segment {@code name}, to set the directory, geometry and options. */
@@ -89,6 +106,9 @@ public final class SharedMemory implements AutoCloseable
     /**
      * Creates segment {@code name} with {@code pages} pages of 4 KiB in the default directory.
      *
+     * @param name  the segment's name.
+     * @param pages the number of pages.
+     * @return the new segment.
      * @throws SegmentExistsException if the name exists.
      */
     public static SharedMemory create(final String name, final int pages)
@@ -99,6 +119,8 @@ public final class SharedMemory implements AutoCloseable
     /**
      * Opens existing segment {@code name} in the default directory.
      *
+     * @param name the segment's name.
+     * @return the segment.
      * @throws SegmentNotFoundException if there is none.
      * @throws InvalidSegmentException  if the file is not a segment.
      */
@@ -111,6 +133,9 @@ public final class SharedMemory implements AutoCloseable
      * Opens segment {@code name} or creates it with {@code pages} pages of 4 KiB; safe when many processes race to
      * do it (exactly one creates, all get the same segment).
      *
+     * @param name  the segment's name.
+     * @param pages the number of pages.
+     * @return the segment.
      * @throws InvalidSegmentException if it exists with another geometry.
      */
     public static SharedMemory openOrCreate(final String name, final int pages)
@@ -120,116 +145,213 @@ public final class SharedMemory implements AutoCloseable
 
     /**
      * Removes the name from the default directory, like {@code shm_unlink}: processes that have it mapped keep
-     * working; a later {@code create} of the same name makes a new segment.
+     * working; a later {@code create} of the same name makes a new segment. A file that is not a segment is refused.
      *
+     * @param name the segment's name.
      * @return {@code true} if the name existed and was removed.
+     * @throws InvalidSegmentException if the name is not a segment.
      */
     public static boolean unlink(final String name)
     {
         return builder(name).unlink();
     }
 
+    /**
+     * @param timeout how long each read or write of the view may wait for a held page.
+     * @return a view of this segment whose reads and writes wait at most {@code timeout} for a held page, then throw
+     * {@link LockTimeoutException}. Views are cheap; keep one per timeout.
+     */
+    public TimedAccess withTimeout(final Duration timeout)
+    {
+        return new TimedAccess(this, Timeouts.nanos(timeout, "timeout"));
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Writes
     // ------------------------------------------------------------------------------------------------------------
 
-    /** Atomically copies {@code length} bytes of {@code src} from {@code srcOffset} into the segment at {@code offset}. */
+    /**
+     * Atomically copies {@code length} bytes of {@code src} from {@code srcOffset} into the segment at {@code offset}.
+     *
+     * @param offset    where in the segment.
+     * @param src       the bytes.
+     * @param srcOffset where in {@code src}.
+     * @param length    how many bytes.
+     * @throws OwnershipLostException if pages of the write were taken over by another process (see there).
+     */
     public void write(final int offset, final byte[] src, final int srcOffset, final int length)
     {
-        checkOpen();
-        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").length))
-        {
-            lockRange(offset, length);
-            try
-            {
-                file.putBytes(dataOffset + offset, src, srcOffset, length);
-            }
-            finally
-            {
-                unlockRange(offset, length);
-            }
-            keepMappedUntilHere();
-        }
+        write(offset, src, srcOffset, length, accessTimeoutNanos);
     }
 
-    /** Atomically copies all of {@code src} into the segment at {@code offset}. */
+    /**
+     * Atomically copies all of {@code src} into the segment at {@code offset}.
+     *
+     * @param offset where in the segment.
+     * @param src    the bytes.
+     */
     public void write(final int offset, final byte[] src)
     {
-        write(offset, src, 0, src.length);
+        write(offset, src, 0, src.length, accessTimeoutNanos);
     }
 
-    /** Atomically copies {@code length} bytes of {@code src} from {@code srcOffset} into the segment. */
+    /**
+     * Atomically copies {@code length} bytes of {@code src} from {@code srcOffset} into the segment.
+     *
+     * @param offset    where in the segment.
+     * @param src       the bytes.
+     * @param srcOffset where in {@code src}.
+     * @param length    how many bytes.
+     */
     public void write(final int offset, final DirectBuffer src, final int srcOffset, final int length)
     {
-        checkOpen();
-        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
-        {
-            lockRange(offset, length);
-            try
-            {
-                file.putBytes(dataOffset + offset, src, srcOffset, length);
-            }
-            finally
-            {
-                unlockRange(offset, length);
-            }
-            keepMappedUntilHere();
-        }
+        write(offset, src, srcOffset, length, accessTimeoutNanos);
     }
 
     /**
      * Atomically copies {@code length} bytes of {@code src} from absolute index {@code srcOffset} into the segment;
      * the buffer's position and limit are ignored and unchanged.
+     *
+     * @param offset    where in the segment.
+     * @param src       the bytes.
+     * @param srcOffset where in {@code src}.
+     * @param length    how many bytes.
      */
     public void write(final int offset, final ByteBuffer src, final int srcOffset, final int length)
     {
+        write(offset, src, srcOffset, length, accessTimeoutNanos);
+    }
+
+    /**
+     * Atomically writes a little-endian {@code long} at {@code offset}.
+     *
+     * @param offset where in the segment.
+     * @param value  the value.
+     */
+    public void writeLong(final int offset, final long value)
+    {
+        writeLong(offset, value, accessTimeoutNanos);
+    }
+
+    /**
+     * Atomically writes a little-endian {@code int} at {@code offset}.
+     *
+     * @param offset where in the segment.
+     * @param value  the value.
+     */
+    public void writeInt(final int offset, final int value)
+    {
+        writeInt(offset, value, accessTimeoutNanos);
+    }
+
+    void write(final int offset, final byte[] src, final int srcOffset, final int length, final long timeoutNanos)
+    {
         checkOpen();
-        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
+        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").length))
         {
-            lockRange(offset, length);
+            final int first = firstPage(offset);
+            final int last = lastPage(offset, length);
+            final int owner = slot.slot();
+            final long held = lockForWrite(first, last, owner, timeoutNanos);
             try
             {
                 file.putBytes(dataOffset + offset, src, srcOffset, length);
             }
-            finally
+            catch (final Throwable failure)
             {
-                unlockRange(offset, length);
+                locks.releaseAfterFailure(first, last, owner, true);
+                throw failure;
             }
+            unlockRange(offset, length, first, last, owner, held);
             keepMappedUntilHere();
         }
     }
 
-    /** Atomically writes a little-endian {@code long} at {@code offset}. */
-    public void writeLong(final int offset, final long value)
+    void write(final int offset, final DirectBuffer src, final int srcOffset, final int length, final long timeoutNanos)
+    {
+        checkOpen();
+        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
+        {
+            final int first = firstPage(offset);
+            final int last = lastPage(offset, length);
+            final int owner = slot.slot();
+            final long held = lockForWrite(first, last, owner, timeoutNanos);
+            try
+            {
+                file.putBytes(dataOffset + offset, src, srcOffset, length);
+            }
+            catch (final Throwable failure)
+            {
+                locks.releaseAfterFailure(first, last, owner, true);
+                throw failure;
+            }
+            unlockRange(offset, length, first, last, owner, held);
+            keepMappedUntilHere();
+        }
+    }
+
+    void write(final int offset, final ByteBuffer src, final int srcOffset, final int length, final long timeoutNanos)
+    {
+        checkOpen();
+        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
+        {
+            final int first = firstPage(offset);
+            final int last = lastPage(offset, length);
+            final int owner = slot.slot();
+            final long held = lockForWrite(first, last, owner, timeoutNanos);
+            try
+            {
+                file.putBytes(dataOffset + offset, src, srcOffset, length);
+            }
+            catch (final Throwable failure)
+            {
+                locks.releaseAfterFailure(first, last, owner, true);
+                throw failure;
+            }
+            unlockRange(offset, length, first, last, owner, held);
+            keepMappedUntilHere();
+        }
+    }
+
+    void writeLong(final int offset, final long value, final long timeoutNanos)
     {
         checkOpen();
         Bounds.checkRange(offset, Long.BYTES, capacity);
-        lockRange(offset, Long.BYTES);
+        final int first = firstPage(offset);
+        final int last = lastPage(offset, Long.BYTES);
+        final int owner = slot.slot();
+        final long held = lockForWrite(first, last, owner, timeoutNanos);
         try
         {
             file.putLong(dataOffset + offset, value);
         }
-        finally
+        catch (final Throwable failure)
         {
-            unlockRange(offset, Long.BYTES);
+            locks.releaseAfterFailure(first, last, owner, true);
+            throw failure;
         }
+        unlockRange(offset, Long.BYTES, first, last, owner, held);
         keepMappedUntilHere();
     }
 
-    /** Atomically writes a little-endian {@code int} at {@code offset}. */
-    public void writeInt(final int offset, final int value)
+    void writeInt(final int offset, final int value, final long timeoutNanos)
     {
         checkOpen();
         Bounds.checkRange(offset, Integer.BYTES, capacity);
-        lockRange(offset, Integer.BYTES);
+        final int first = firstPage(offset);
+        final int last = lastPage(offset, Integer.BYTES);
+        final int owner = slot.slot();
+        final long held = lockForWrite(first, last, owner, timeoutNanos);
         try
         {
             file.putInt(dataOffset + offset, value);
         }
-        finally
+        catch (final Throwable failure)
         {
-            unlockRange(offset, Integer.BYTES);
+            locks.releaseAfterFailure(first, last, owner, true);
+            throw failure;
         }
+        unlockRange(offset, Integer.BYTES, first, last, owner, held);
         keepMappedUntilHere();
     }
 
@@ -237,8 +359,83 @@ public final class SharedMemory implements AutoCloseable
     // Reads
     // ------------------------------------------------------------------------------------------------------------
 
-    /** Copies a consistent snapshot of {@code length} bytes at {@code offset} into {@code dst} from {@code dstOffset}. */
+    /**
+     * Copies a consistent snapshot of {@code length} bytes at {@code offset} into {@code dst} from {@code dstOffset}.
+     *
+     * @param offset    where in the segment.
+     * @param dst       where to copy to.
+     * @param dstOffset where in {@code dst}.
+     * @param length    how many bytes.
+     * @throws TornPageException if a page read was left half written by a writer that died or failed.
+     */
     public void read(final int offset, final byte[] dst, final int dstOffset, final int length)
+    {
+        read(offset, dst, dstOffset, length, accessTimeoutNanos);
+    }
+
+    /**
+     * Fills {@code dst} with a consistent snapshot of the bytes at {@code offset}.
+     *
+     * @param offset where in the segment.
+     * @param dst    where to copy to.
+     * @throws TornPageException if a page read was left half written by a writer that died or failed.
+     */
+    public void read(final int offset, final byte[] dst)
+    {
+        read(offset, dst, 0, dst.length, accessTimeoutNanos);
+    }
+
+    /**
+     * Copies a consistent snapshot of {@code length} bytes at {@code offset} into {@code dst} at {@code dstOffset}.
+     *
+     * @param offset    where in the segment.
+     * @param dst       where to copy to.
+     * @param dstOffset where in {@code dst}.
+     * @param length    how many bytes.
+     * @throws TornPageException if a page read was left half written by a writer that died or failed.
+     */
+    public void read(final int offset, final MutableDirectBuffer dst, final int dstOffset, final int length)
+    {
+        read(offset, dst, dstOffset, length, accessTimeoutNanos);
+    }
+
+    /**
+     * Copies a consistent snapshot of {@code length} bytes at {@code offset} into {@code dst} at absolute index
+     * {@code dstOffset}; the buffer's position and limit are ignored and unchanged.
+     *
+     * @param offset    where in the segment.
+     * @param dst       where to copy to.
+     * @param dstOffset where in {@code dst}.
+     * @param length    how many bytes.
+     * @throws java.nio.ReadOnlyBufferException if {@code dst} is read-only.
+     * @throws TornPageException                if a page read was left half written by a writer that died or failed.
+     */
+    public void read(final int offset, final ByteBuffer dst, final int dstOffset, final int length)
+    {
+        read(offset, dst, dstOffset, length, accessTimeoutNanos);
+    }
+
+    /**
+     * @param offset where in the segment.
+     * @return a consistent snapshot of the little-endian {@code long} at {@code offset}.
+     * @throws TornPageException if a page read was left half written by a writer that died or failed.
+     */
+    public long readLong(final int offset)
+    {
+        return readLong(offset, accessTimeoutNanos);
+    }
+
+    /**
+     * @param offset where in the segment.
+     * @return a consistent snapshot of the little-endian {@code int} at {@code offset}.
+     * @throws TornPageException if a page read was left half written by a writer that died or failed.
+     */
+    public int readInt(final int offset)
+    {
+        return readInt(offset, accessTimeoutNanos);
+    }
+
+    void read(final int offset, final byte[] dst, final int dstOffset, final int length, final long timeoutNanos)
     {
         checkOpen();
         if (checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").length))
@@ -248,22 +445,17 @@ public final class SharedMemory implements AutoCloseable
             long stamp;
             do
             {
-                stamp = locks.tryOptimisticRead(first, last);
+                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
                 file.getBytes(dataOffset + offset, dst, dstOffset, length);
             }
             while (!locks.validate(first, last, stamp));
+            checkStillOpen();
             keepMappedUntilHere();
         }
     }
 
-    /** Fills {@code dst} with a consistent snapshot of the bytes at {@code offset}. */
-    public void read(final int offset, final byte[] dst)
-    {
-        read(offset, dst, 0, dst.length);
-    }
-
-    /** Copies a consistent snapshot of {@code length} bytes at {@code offset} into {@code dst} at {@code dstOffset}. */
-    public void read(final int offset, final MutableDirectBuffer dst, final int dstOffset, final int length)
+    void read(
+        final int offset, final MutableDirectBuffer dst, final int dstOffset, final int length, final long timeoutNanos)
     {
         checkOpen();
         if (checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").capacity()))
@@ -273,21 +465,16 @@ public final class SharedMemory implements AutoCloseable
             long stamp;
             do
             {
-                stamp = locks.tryOptimisticRead(first, last);
+                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
                 file.getBytes(dataOffset + offset, dst, dstOffset, length);
             }
             while (!locks.validate(first, last, stamp));
+            checkStillOpen();
             keepMappedUntilHere();
         }
     }
 
-    /**
-     * Copies a consistent snapshot of {@code length} bytes at {@code offset} into {@code dst} at absolute index
-     * {@code dstOffset}; the buffer's position and limit are ignored and unchanged.
-     *
-     * @throws java.nio.ReadOnlyBufferException if {@code dst} is read-only.
-     */
-    public void read(final int offset, final ByteBuffer dst, final int dstOffset, final int length)
+    void read(final int offset, final ByteBuffer dst, final int dstOffset, final int length, final long timeoutNanos)
     {
         checkOpen();
         final boolean any = checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").capacity());
@@ -299,16 +486,16 @@ public final class SharedMemory implements AutoCloseable
             long stamp;
             do
             {
-                stamp = locks.tryOptimisticRead(first, last);
+                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
                 file.getBytes(dataOffset + offset, dst, dstOffset, length);
             }
             while (!locks.validate(first, last, stamp));
+            checkStillOpen();
             keepMappedUntilHere();
         }
     }
 
-    /** @return a consistent snapshot of the little-endian {@code long} at {@code offset}. */
-    public long readLong(final int offset)
+    long readLong(final int offset, final long timeoutNanos)
     {
         checkOpen();
         Bounds.checkRange(offset, Long.BYTES, capacity);
@@ -318,16 +505,16 @@ public final class SharedMemory implements AutoCloseable
         long value;
         do
         {
-            stamp = locks.tryOptimisticRead(first, last);
+            stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
             value = file.getLong(dataOffset + offset);
         }
         while (!locks.validate(first, last, stamp));
+        checkStillOpen();
         keepMappedUntilHere();
         return value;
     }
 
-    /** @return a consistent snapshot of the little-endian {@code int} at {@code offset}. */
-    public int readInt(final int offset)
+    int readInt(final int offset, final long timeoutNanos)
     {
         checkOpen();
         Bounds.checkRange(offset, Integer.BYTES, capacity);
@@ -337,10 +524,11 @@ public final class SharedMemory implements AutoCloseable
         int value;
         do
         {
-            stamp = locks.tryOptimisticRead(first, last);
+            stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
             value = file.getInt(dataOffset + offset);
         }
         while (!locks.validate(first, last, stamp));
+        checkStillOpen();
         keepMappedUntilHere();
         return value;
     }
@@ -350,6 +538,7 @@ public final class SharedMemory implements AutoCloseable
     // ------------------------------------------------------------------------------------------------------------
 
     /**
+     * @param page the page.
      * @return the number of writes to {@code page} that have completed (modulo 2^47), in any process. It changes
      * on every completed write that touches the page and on nothing else.
      */
@@ -358,11 +547,15 @@ public final class SharedMemory implements AutoCloseable
         checkOpen();
         Bounds.checkPage(page, pageCount);
         final long version = locks.version(page);
+        checkStillOpen();
         keepMappedUntilHere();
         return version;
     }
 
-    /** @return the page that byte {@code offset} lies in. */
+    /**
+     * @param offset a byte offset in the segment.
+     * @return the page that byte {@code offset} lies in.
+     */
     public int pageOf(final int offset)
     {
         Bounds.checkRange(offset, 1, capacity);
@@ -370,68 +563,43 @@ public final class SharedMemory implements AutoCloseable
     }
 
     /**
-     * Waits until {@code page}'s version differs from {@code seen}, spinning, then yielding, then parking briefly.
+     * Waits until {@code page}'s version differs from {@code seen}: spinning briefly, then sleeping (on JDK 22+ in the
+     * kernel, woken by the next write in any process; on JDK 17 parking briefly between checks).
      *
+     * @param page    the page.
+     * @param seen    the version last seen.
+     * @param timeout how long to wait at most.
      * @return the new version, or {@code seen} if {@code timeout} elapsed first.
+     * @throws IllegalStateException     if the segment is closed, before or during the wait.
+     * @throws WaitInterruptedException if the thread is interrupted while waiting (its interrupt status is kept).
      */
     public long awaitChange(final int page, final long seen, final Duration timeout)
     {
-        return awaitChange(page, seen, saturatedNanos(timeout), null);
+        return awaitChange(page, seen, Objects.requireNonNull(timeout, "timeout").isNegative() ? 0 :
+            Timeouts.nanos(timeout, "timeout"), null);
     }
 
     /**
      * Waits until {@code page}'s version differs from {@code seen}, for at most {@code timeoutNanos}, idling with
-     * {@code idle} between checks ({@code null} for the default spin, yield, park backoff). An
-     * {@link IdleStrategy} is stateful: give each thread its own.
+     * {@code idle} between checks ({@code null} for the default: spin, then sleep). An {@link IdleStrategy} is
+     * stateful: give each thread its own.
      *
+     * @param page         the page.
+     * @param seen         the version last seen.
+     * @param timeoutNanos how long to wait at most, in nanoseconds.
+     * @param idle         how to idle between checks, or {@code null}.
      * @return the new version, or {@code seen} if the timeout elapsed first.
-     * @throws IllegalStateException if the segment is closed, before or during the wait.
+     * @throws IllegalStateException     if the segment is closed, before or during the wait.
+     * @throws WaitInterruptedException if the thread is interrupted while waiting (its interrupt status is kept).
      */
     public long awaitChange(final int page, final long seen, final long timeoutNanos, final IdleStrategy idle)
     {
         checkOpen();
         Bounds.checkPage(page, pageCount);
-        long version = locks.version(page);
-        if (version == seen)
-        {
-            version = awaitVersionChange(page, seen, timeoutNanos, idle);
-        }
+        final long version = locks.awaitChange(page, seen, Math.max(0, timeoutNanos), idle);
+        checkStillOpen();
         keepMappedUntilHere();
         return version;
-    }
-
-    /** The waiting part of {@link #awaitChange}: the page's version was {@code seen} when it started. */
-    private long awaitVersionChange(final int page, final long seen, final long timeoutNanos, final IdleStrategy idle)
-    {
-        final long deadline = System.nanoTime() + Math.max(0, timeoutNanos);
-        if (idle != null)
-        {
-            idle.reset();
-        }
-        for (int i = 0; ; i++)
-        {
-            if ((i & TIME_CHECK_MASK) == 0)
-            {
-                checkOpen();
-                if (System.nanoTime() - deadline >= 0)
-                {
-                    return seen;
-                }
-            }
-            if (idle == null)
-            {
-                Backoff.idle(i);
-            }
-            else
-            {
-                idle.idle();
-            }
-            final long version = locks.version(page);
-            if (version != seen)
-            {
-                return version;
-            }
-        }
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -465,37 +633,47 @@ public final class SharedMemory implements AutoCloseable
     /** @return the segment file. */
     public Path path()
     {
-        return segment.path();
+        return attachment.path();
     }
 
-    /** @return whether this instance created the segment. */
+    /** @return whether this handle created the segment. */
     public boolean created()
     {
-        return segment.created();
+        return created;
     }
 
-    /** @return the raw lock word of {@code page} ({@link io.shmipc.layout.LockWord}), for tools and tests. */
+    /**
+     * @param page the page.
+     * @return the raw lock word of {@code page} (layout in {@link io.shmipc.layout.LockWord}), for tools and tests.
+     */
     public long lockWord(final int page)
     {
         checkOpen();
         Bounds.checkPage(page, pageCount);
-        return locks.lockWord(page);
-    }
-
-    /** @return the current value of one of the segment's live counters. */
-    public long counter(final CounterId id)
-    {
-        checkOpen();
-        return locks.counter(id);
+        final long word = locks.lockWord(page);
+        checkStillOpen();
+        return word;
     }
 
     /**
-     * @return this process's owner slot in the segment (1 to 32767), named in the lock words of the pages it holds;
-     * see {@code docs/FORMAT.md}.
+     * @param id which counter.
+     * @return the current value of one of the segment's live counters.
+     */
+    public long counter(final CounterId id)
+    {
+        checkOpen();
+        final long value = locks.counter(id);
+        checkStillOpen();
+        return value;
+    }
+
+    /**
+     * @return this process's owner slot in the segment (1 to {@value io.shmipc.layout.LockWord#MAX_OWNER}), named in
+     * the lock words of the pages it holds; see {@code docs/FORMAT.md}.
      */
     public int ownerSlot()
     {
-        return ownerSlot;
+        return slot.slot();
     }
 
     /** @return whether {@link #close()} was called. */
@@ -505,11 +683,13 @@ public final class SharedMemory implements AutoCloseable
     }
 
     /**
-     * Closes this handle: every later call on it throws {@link IllegalStateException}. The segment itself lives on
-     * until {@link #unlink(String) unlinked}. The mapping, the file descriptor and this process's owner slot are
-     * released by the garbage collector once no thread can use the handle any more, so closing while other threads
-     * are mid-call never touches unmapped memory and never lets another process take over a page still being
-     * written.
+     * Closes this handle: every later call on it throws {@link IllegalStateException}, and so do calls on it that are
+     * waiting for a page (within about a millisecond). The segment itself lives on until {@link #unlink(String)
+     * unlinked}. When this is the last open handle of the segment file in this JVM, the file's descriptor, this
+     * process's owner slot and the mapping are released now, with no garbage collection needed: at once on JDK 22+;
+     * on JDK 17 to 21 as soon as no thread is inside a call on any handle ({@code docs/FORMAT.md} section 12).
+     * Closing while other threads are inside calls never crashes the JVM: each of them either finishes or gets
+     * {@link IllegalStateException}.
      */
     @Override
     public void close()
@@ -517,6 +697,7 @@ public final class SharedMemory implements AutoCloseable
         if (!closed)
         {
             closed = true;
+            release.run();
             LOG.debug("closed handle of segment '{}'", name);
         }
     }
@@ -524,26 +705,13 @@ public final class SharedMemory implements AutoCloseable
     @Override
     public String toString()
     {
-        return "SharedMemory{name='" + name + "', path=" + segment.path() + ", " + segment.geometry() +
+        return "SharedMemory{name='" + name + "', path=" + attachment.path() + ", " + attachment.geometry() +
             (closed ? ", closed" : "") + "}";
     }
 
-    /** @return the duration in nanoseconds, {@link Long#MAX_VALUE} if it is longer than that (292 years). */
-    private static long saturatedNanos(final Duration timeout)
-    {
-        try
-        {
-            return timeout.toNanos();
-        }
-        catch (final ArithmeticException tooLong)
-        {
-            return timeout.isNegative() ? 0 : Long.MAX_VALUE;
-        }
-    }
-
     /**
-     * Keeps this handle, and so its mapping, reachable until this point of the calling method: the garbage collector
-     * releases the mapping once the handle is unreachable, and without this the JIT may consider {@code this} dead
+     * Keeps this handle, and so its mapping, reachable until this point of the calling method: a handle that becomes
+     * unreachable has its share of the mapping released, and without this the JIT may consider {@code this} dead
      * while a copy from the mapping is still running. Deliberately not in a {@code finally} block: that costs a few
      * nanoseconds per call on JDK 17, and a call that throws has stopped touching the mapping anyway.
      */
@@ -556,8 +724,25 @@ public final class SharedMemory implements AutoCloseable
     {
         if (closed)
         {
-            throw new IllegalStateException("segment '" + name + "' is closed");
+            throw closedException();
         }
+    }
+
+    /**
+     * Checked again after a call has read the mapping: a close that released the mapping while the call ran (JDK 22+
+     * replaces it with zeros) makes the call throw rather than return what it read.
+     */
+    private void checkStillOpen()
+    {
+        if (closed)
+        {
+            throw closedException();
+        }
+    }
+
+    private IllegalStateException closedException()
+    {
+        return new IllegalStateException("segment '" + name + "' is closed");
     }
 
     /**
@@ -583,19 +768,66 @@ public final class SharedMemory implements AutoCloseable
         return (offset + length - 1) >>> pageShift;
     }
 
-    /** Takes the pages of bytes {@code [offset, offset + length)} for writing. */
-    private void lockRange(final int offset, final int length)
+    /**
+     * Takes pages {@code first..last} for writing, then checks the closed flag once more: a close that came in between
+     * either saw the pages held (and waits for their release) or is seen here (and the pages are given back).
+     */
+    private long lockForWrite(final int first, final int last, final int owner, final long timeoutNanos)
     {
-        locks.lock(firstPage(offset), lastPage(offset, length));
+        final long held = locks.lock(first, last, owner, timeoutNanos);
+        if (closed)
+        {
+            // Nothing was written: give the pages back as they were (the close may already have released the mapping,
+            // in which case it gives back, in the file, any page this writer still holds).
+            locks.abandonClosed(first, last, owner);
+            throw closedException();
+        }
+        return held;
     }
 
     /** Releases the pages of bytes {@code [offset, offset + length)} after a write of exactly those bytes. */
-    private void unlockRange(final int offset, final int length)
+    private void unlockRange(
+        final int offset, final int length, final int first, final int last, final int owner, final long held)
     {
         // Pages covered from their first byte to their last lose a torn mark; the shifts are unsigned so that
         // sums past Integer.MAX_VALUE still divide correctly.
         final int wholeFirst = (offset + pageSize - 1) >>> pageShift;
         final int wholeLast = ((offset + length) >>> pageShift) - 1;
-        locks.unlock(firstPage(offset), lastPage(offset, length), wholeFirst, wholeLast);
+        try
+        {
+            locks.unlock(first, last, owner, held, wholeFirst, wholeLast);
+        }
+        catch (final OwnershipLostException lost)
+        {
+            throw lost;
+        }
+        catch (final Throwable failure)
+        {
+            // An error in the middle of the release (asynchronous, such as a fault surfacing late): the bytes were
+            // all copied, so the pages this write still holds are released as they are.
+            locks.releaseAfterFailure(first, last, owner, false);
+            throw failure;
+        }
+    }
+
+    /** Gives one handle's share of the attachment back, once: at {@code close()}, or when the handle is collected. */
+    private static final class Release implements Runnable
+    {
+        private final Attachment attachment;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        Release(final Attachment attachment)
+        {
+            this.attachment = attachment;
+        }
+
+        @Override
+        public void run()
+        {
+            if (done.compareAndSet(false, true))
+            {
+                attachment.release();
+            }
+        }
     }
 }

@@ -1,11 +1,10 @@
 package io.shmipc;
 
 import io.shmipc.layout.SegmentDescriptor;
-import io.shmipc.lock.OwnerSlot;
-import io.shmipc.lock.OwnerSlots;
 import io.shmipc.lock.PageLocks;
 import io.shmipc.segment.AgronaAccess;
-import io.shmipc.segment.MappedSegment;
+import io.shmipc.segment.Attachment;
+import io.shmipc.segment.Attachments;
 import io.shmipc.segment.SegmentDirectories;
 import io.shmipc.segment.SegmentFiles;
 import io.shmipc.segment.SegmentGeometry;
@@ -19,7 +18,7 @@ import java.util.Set;
 
 /**
  * Options for creating or opening a segment. Obtained from {@link SharedMemory#builder(String)}; not thread-safe,
- * reusable.
+ * reusable. Every option is checked when it is set, before anything is opened.
  * <pre>{@code
  * SharedMemory shm = SharedMemory.builder("quotes").directory(dir).pages(16).pageSize(64 * 1024).create();
  * }</pre>
@@ -36,10 +35,12 @@ public final class SharedMemoryBuilder
     private final String name;
     private Path directory;
     private int pages;
+    private boolean pageSizeSet;
     private int pageSize = SegmentDescriptor.DEFAULT_PAGE_SIZE;
     private Duration initTimeout = DEFAULT_INIT_TIMEOUT;
     private Set<PosixFilePermission> permissions = SegmentFiles.OWNER_ONLY;
-    private Duration recoveryTimeout = DEFAULT_RECOVERY_TIMEOUT;
+    private long recoveryNanos = PageLocks.DEFAULT_RECOVERY_NANOS;
+    private long accessTimeoutNanos = PageLocks.NO_TIMEOUT;
     private boolean allowForeignOwner;
 
     SharedMemoryBuilder(final String name)
@@ -47,14 +48,25 @@ public final class SharedMemoryBuilder
         this.name = SegmentNames.validate(name);
     }
 
-    /** Sets the directory holding the segment file; default {@code /dev/shm}, or {@code java.io.tmpdir}. */
+    /**
+     * Sets the directory holding the segment file; default {@code /dev/shm}, or {@code java.io.tmpdir}.
+     *
+     * @param directory the directory.
+     * @return this builder.
+     */
     public SharedMemoryBuilder directory(final Path directory)
     {
         this.directory = Objects.requireNonNull(directory, "directory");
         return this;
     }
 
-    /** Sets the number of data pages, for create (required) and openOrCreate (required). */
+    /**
+     * Sets the number of data pages: required for create and openOrCreate; for open, the segment found must have
+     * exactly this many, or it is refused.
+     *
+     * @param pages the number of pages, at least 1.
+     * @return this builder.
+     */
     public SharedMemoryBuilder pages(final int pages)
     {
         if (pages <= 0)
@@ -65,7 +77,13 @@ public final class SharedMemoryBuilder
         return this;
     }
 
-    /** Sets bytes per page: a power of two from 64 to 1 GiB; default 4096. */
+    /**
+     * Sets bytes per page: a power of two from 64 to 1 GiB; default 4096. For open, the segment found must have this
+     * page size, or it is refused.
+     *
+     * @param pageSize the page size.
+     * @return this builder.
+     */
     public SharedMemoryBuilder pageSize(final int pageSize)
     {
         if (pageSize < SegmentDescriptor.MIN_PAGE_SIZE || pageSize > SegmentDescriptor.MAX_PAGE_SIZE ||
@@ -75,24 +93,31 @@ public final class SharedMemoryBuilder
                 SegmentDescriptor.MIN_PAGE_SIZE + " to " + SegmentDescriptor.MAX_PAGE_SIZE);
         }
         this.pageSize = pageSize;
+        this.pageSizeSet = true;
         return this;
     }
 
-    /** Sets how long open waits for a segment whose creator has not finished initialising it; default 5 s. */
+    /**
+     * Sets how long open waits for a segment whose creator has not finished initialising it; default 5 s. A duration
+     * too long to count in nanoseconds (such as {@code ChronoUnit.FOREVER.getDuration()}) means no limit.
+     *
+     * @param initTimeout the timeout, zero or positive.
+     * @return this builder.
+     */
     public SharedMemoryBuilder initTimeout(final Duration initTimeout)
     {
-        Objects.requireNonNull(initTimeout, "initTimeout");
-        if (initTimeout.isNegative())
-        {
-            throw new IllegalArgumentException("init timeout " + initTimeout + " is negative");
-        }
+        Timeouts.nanos(initTimeout, "init timeout");
         this.initTimeout = initTimeout;
         return this;
     }
 
     /**
      * Sets the file mode of a created segment; default owner read and write only ({@code rw-------}). Applied
-     * exactly, whatever the process umask.
+     * exactly, whatever the process umask. Granting read access to other users lets them hold read locks on the
+     * owner-slot bytes and so keep new processes from attaching ({@code docs/FORMAT.md} section 13).
+     *
+     * @param permissions the mode.
+     * @return this builder.
      */
     public SharedMemoryBuilder permissions(final Set<PosixFilePermission> permissions)
     {
@@ -103,22 +128,39 @@ public final class SharedMemoryBuilder
     /**
      * Sets how long a page must stay held by one write before a waiting reader or writer asks the operating system
      * whether the holder is still alive; default 1 s. A holder that is alive (however slow, paused or stopped in a
-     * debugger) keeps its pages; one that died has its pages taken over, marked torn ({@code docs/FORMAT.md}).
+     * debugger) keeps its pages; one that died has its pages taken over, marked torn ({@code docs/FORMAT.md}). A
+     * duration too long to count in nanoseconds means never.
+     *
+     * @param recoveryTimeout the timeout, zero or positive.
+     * @return this builder.
      */
     public SharedMemoryBuilder recoveryTimeout(final Duration recoveryTimeout)
     {
-        Objects.requireNonNull(recoveryTimeout, "recoveryTimeout");
-        if (recoveryTimeout.isNegative())
-        {
-            throw new IllegalArgumentException("recovery timeout " + recoveryTimeout + " is negative");
-        }
-        this.recoveryTimeout = recoveryTimeout;
+        this.recoveryNanos = Timeouts.nanos(recoveryTimeout, "recovery timeout");
         return this;
     }
 
     /**
-     * Allows opening a segment file owned by another user; by default such a file is refused, since anyone can put
-     * a file into a world-writable directory such as {@code /dev/shm}.
+     * Sets how long each read and write of the handle may wait for a page held by another writer before it throws
+     * {@link LockTimeoutException}; default no limit. {@link SharedMemory#withTimeout(Duration)} sets one per call.
+     * A duration too long to count in nanoseconds means no limit.
+     *
+     * @param accessTimeout the timeout, zero or positive.
+     * @return this builder.
+     */
+    public SharedMemoryBuilder accessTimeout(final Duration accessTimeout)
+    {
+        this.accessTimeoutNanos = Timeouts.nanos(accessTimeout, "access timeout");
+        return this;
+    }
+
+    /**
+     * Allows opening a segment file owned by another user; by default such a file is refused with
+     * {@link SegmentAccessDeniedException}, since anyone can put a file into a world-writable directory such as
+     * {@code /dev/shm}.
+     *
+     * @param allowForeignOwner whether to allow it.
+     * @return this builder.
      */
     public SharedMemoryBuilder allowForeignOwner(final boolean allowForeignOwner)
     {
@@ -129,33 +171,43 @@ public final class SharedMemoryBuilder
     /**
      * Creates the segment.
      *
-     * @throws SegmentExistsException   if the name exists.
-     * @throws IllegalStateException    if {@link #pages(int)} was not set, or the JVM lacks Agrona's flag.
-     * @throws SharedMemoryException    if the file cannot be created or the file system lacks space.
+     * @return the new segment.
+     * @throws SegmentExistsException        if the name exists.
+     * @throws IllegalStateException         if {@link #pages(int)} was not set, or the JVM lacks Agrona's flag.
+     * @throws SegmentIOException            if the file system lacks space, or descriptors or memory ran out.
+     * @throws SegmentAccessDeniedException if the directory does not let this user create the file.
      */
     public SharedMemory create()
     {
         AgronaAccess.ensureAvailable();
         final SegmentGeometry geometry = requestedGeometry();
-        return attach(SegmentFiles.create(directoryOrDefault(), name, geometry, permissions));
+        return handle(Attachments.create(directoryOrDefault(), name, geometry, permissions), true);
     }
 
     /**
-     * Opens the existing segment.
+     * Opens the existing segment. If {@link #pages(int)} or {@link #pageSize(int)} was set, the segment must have that
+     * geometry.
      *
-     * @throws SegmentNotFoundException if the name does not exist.
-     * @throws InvalidSegmentException  if it is not a segment, or not initialised within the init timeout.
+     * @return the segment.
+     * @throws SegmentNotFoundException      if the name does not exist.
+     * @throws InvalidSegmentException       if it is not a segment, or has another geometry than the one set.
+     * @throws SegmentNotReadyException      if its creator has not initialised it within the init timeout.
+     * @throws SegmentAccessDeniedException if it belongs to another user, or its mode refuses this user.
+     * @throws SegmentIOException            if descriptors or memory ran out.
      */
     public SharedMemory open()
     {
         AgronaAccess.ensureAvailable();
-        return attach(SegmentFiles.open(directoryOrDefault(), name, initTimeout, allowForeignOwner));
+        final Attachment attachment = Attachments.open(directoryOrDefault(), name, initTimeout, allowForeignOwner);
+        requireGeometry(attachment, pages != 0 ? pages : 0, pageSizeSet ? pageSize : 0);
+        return handle(attachment, false);
     }
 
     /**
      * Opens the segment, or creates it if the name does not exist. Any number of threads and processes may race:
      * exactly one creates it, and all get the same initialised segment.
      *
+     * @return the segment.
      * @throws InvalidSegmentException if it exists with another page size or page count.
      */
     public SharedMemory openOrCreate()
@@ -167,59 +219,64 @@ public final class SharedMemoryBuilder
         {
             try
             {
-                return attach(SegmentFiles.create(dir, name, geometry, permissions));
+                return handle(Attachments.create(dir, name, geometry, permissions), true);
             }
             catch (final SegmentExistsException exists)
             {
                 // someone else created it: open theirs
             }
-            final MappedSegment segment;
+            final Attachment attachment;
             try
             {
-                segment = SegmentFiles.open(dir, name, initTimeout, allowForeignOwner);
+                attachment = Attachments.open(dir, name, initTimeout, allowForeignOwner);
             }
             catch (final SegmentNotFoundException gone)
             {
                 continue; // unlinked between our create and our open: try again
             }
-            final SegmentGeometry found = segment.geometry();
-            if (found.pageSize() != geometry.pageSize() || found.pageCount() != geometry.pageCount())
-            {
-                closeQuietly(segment);
-                throw new InvalidSegmentException("segment '" + name + "' at " + segment.path() + " exists with " +
-                    found + "; requested " + geometry);
-            }
-            return attach(segment);
+            requireGeometry(attachment, geometry.pageCount(), geometry.pageSize());
+            return handle(attachment, false);
         }
         throw new SharedMemoryException("segment '" + name + "' in " + dir + " kept appearing and disappearing: " +
             "gave up after " + OPEN_OR_CREATE_ATTEMPTS + " create-or-open attempts");
     }
 
     /**
-     * Removes the name from the directory, like {@code shm_unlink}.
+     * Removes the name from the directory, like {@code shm_unlink}, if it is a segment.
      *
      * @return {@code true} if it existed.
+     * @throws InvalidSegmentException if the name is not a segment (a directory, a link, a plain file).
      */
     public boolean unlink()
     {
         return SegmentFiles.unlink(directoryOrDefault(), name);
     }
 
-    private SharedMemory attach(final MappedSegment segment)
+    private SharedMemory handle(final Attachment attachment, final boolean created)
     {
-        final OwnerSlot slot;
         try
         {
-            // A newly claimed slot proves its previous holder dead: release the pages that holder left held.
-            slot = OwnerSlots.acquire(segment.path(), segment.channel(), name, claimed ->
-                new PageLocks(segment.file(), name, segment.geometry().pageCount(), 0).recoverAbandoned(claimed));
+            return new SharedMemory(attachment, created, recoveryNanos, accessTimeoutNanos);
         }
         catch (final RuntimeException | Error ex)
         {
-            closeQuietly(segment);
+            attachment.release();
             throw ex;
         }
-        return new SharedMemory(segment, slot, recoveryTimeout.toNanos());
+    }
+
+    /** Refuses, giving the attachment back, a segment whose geometry differs from what the caller set (0: not set). */
+    private void requireGeometry(final Attachment attachment, final int expectedPages, final int expectedPageSize)
+    {
+        final SegmentGeometry found = attachment.geometry();
+        if (expectedPages != 0 && found.pageCount() != expectedPages ||
+            expectedPageSize != 0 && found.pageSize() != expectedPageSize)
+        {
+            attachment.release();
+            throw new InvalidSegmentException("segment '" + name + "' at " + attachment.path() + " exists with " +
+                found + "; requested " + (expectedPages != 0 ? expectedPages + " pages" : "any page count") + " of " +
+                (expectedPageSize != 0 ? expectedPageSize + " bytes" : "any size"));
+        }
     }
 
     private SegmentGeometry requestedGeometry()
@@ -234,11 +291,5 @@ public final class SharedMemoryBuilder
     private Path directoryOrDefault()
     {
         return directory != null ? directory : SegmentDirectories.defaultDirectory();
-    }
-
-    private static void closeQuietly(final MappedSegment segment)
-    {
-        // Through the registry: closing a descriptor of a file on which this JVM holds a slot would drop its lock.
-        OwnerSlots.closeChannel(segment.path(), segment.channel());
     }
 }

@@ -36,7 +36,7 @@ class LayoutContractTest
             assertEquals(12288, expectedDataOffset);
 
             assertArrayEquals(new byte[] {'S', 'H', 'M', 'I', 'P', 'C', 0, 0}, Arrays.copyOfRange(file.array(), 0, 8));
-            assertEquals(1, file.getInt(8), "layout version");
+            assertEquals(2, file.getInt(8), "layout version");
             assertEquals(4096, file.getInt(12), "header length");
             assertEquals(256, file.getInt(16), "page size");
             assertEquals(40, file.getInt(20), "page count");
@@ -63,6 +63,15 @@ class LayoutContractTest
             assertEquals(0L, file.getLong(4096 + 2 * 128), "page 2: untouched");
             assertEquals(1, shm.version(3));
             assertEquals(2, shm.version(0));
+
+            // lock word bits of layout version 2: T = bit 15, W = bit 14, owner = bits 0-13
+            assertEquals(1L << 15, io.shmipc.layout.LockWord.TORN_BIT);
+            assertEquals(1L << 14, io.shmipc.layout.LockWord.WAITERS_BIT);
+            assertEquals(0x3FFF, io.shmipc.layout.LockWord.OWNER_MASK);
+            assertEquals(0x3FFF, io.shmipc.layout.LockWord.MAX_OWNER);
+            // counters: lost ownerships at 384 (4), sleeps at 448 (5)
+            assertEquals(384, io.shmipc.layout.CounterId.LOST_OWNERSHIPS.offset());
+            assertEquals(448, io.shmipc.layout.CounterId.SLEEPS.offset());
 
             // data at dataOffset + user offset
             final int data = (int)expectedDataOffset;

@@ -56,6 +56,7 @@ class SegmentFileValidationTest
         expectInvalid("adir", "is a directory");
         final InvalidSegmentException ex = assertThrows(InvalidSegmentException.class, () -> builder("adir").unlink());
         assertTrue(ex.getMessage().contains("is a directory"), ex.getMessage());
+        assertTrue(ex.getMessage().contains("not a segment"), ex.getMessage());
         assertTrue(Files.isDirectory(dir.path().resolve("adir")));
     }
 
@@ -70,8 +71,11 @@ class SegmentFileValidationTest
             // create through a planted link must not touch the target either
             assertThrows(SegmentExistsException.class, () -> builder("link").pages(1).create());
             assertEquals(99, real.readLong(0));
-            assertTrue(builder("link").unlink(), "unlink removes the link itself");
-            assertTrue(Files.exists(real.path()), "and not its target");
+            final InvalidSegmentException refused =
+                assertThrows(InvalidSegmentException.class, () -> builder("link").unlink());
+            assertTrue(refused.getMessage().contains("symbolic link"), refused.getMessage());
+            assertTrue(Files.isSymbolicLink(dir.path().resolve("link")), "unlink leaves a planted link alone");
+            assertTrue(Files.exists(real.path()), "and its target");
         }
     }
 
@@ -88,6 +92,11 @@ class SegmentFileValidationTest
     {
         Files.writeString(dir.path().resolve("text"), "hello, this is not a segment at all\n".repeat(200));
         expectInvalid("text", "is not a segment: magic");
+        // unlink refuses it too, as `shmipc rm` does: it is somebody's file, not a segment
+        final InvalidSegmentException refused = assertThrows(InvalidSegmentException.class,
+            () -> builder("text").unlink());
+        assertTrue(refused.getMessage().contains("not a segment"), refused.getMessage());
+        assertTrue(Files.exists(dir.path().resolve("text")));
     }
 
     @Test

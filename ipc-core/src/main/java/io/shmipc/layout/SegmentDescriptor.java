@@ -55,7 +55,8 @@ package io.shmipc.layout;
  * </pre>
  *
  * Lock table: entry {@code p} is at {@code lockTableOffset + p * LOCK_STRIDE}; its first 8 bytes are the page's
- * lock word (see {@link LockWord}), the other 120 bytes are reserved (zero). 128 bytes keep two lock words off one
+ * lock word (see {@link LockWord}; its low 32 bits are the page's futex word), the other 120 bytes are reserved
+ * (written as zero, ignored by readers). 128 bytes keep two lock words off one
  * pair of adjacent cache lines, which x86's adjacent-line prefetcher fetches together.
  *
  * <p>Data page {@code p} is at {@code dataOffset + p * pageSize}; the user's byte offset {@code o} is at
@@ -66,7 +67,7 @@ public final class SegmentDescriptor
     /** "SHMIPC" followed by two zero bytes, read as a little-endian long. */
     public static final long MAGIC = 0x0000_4350_494D_4853L;
     /** The layout this class describes. */
-    public static final int LAYOUT_VERSION = 1;
+    public static final int LAYOUT_VERSION = 2;
 
     /** Length of the header region, and the alignment of every region. */
     public static final int HEADER_LENGTH = 4096;

@@ -1,10 +1,14 @@
 package io.shmipc.lock;
 
+import io.shmipc.OwnershipLostException;
 import io.shmipc.TornPageException;
 import io.shmipc.layout.CounterId;
 import io.shmipc.layout.LockWord;
 import io.shmipc.layout.SegmentDescriptor;
+import io.shmipc.sys.Futex;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.AtomicBuffer;
+import org.agrona.concurrent.IdleStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,15 +25,21 @@ import java.util.Objects;
  * <p><b>Write</b> of pages {@code first..last}:
  * <ol>
  *   <li>For each page in ascending order: load the word ({@code getLongVolatile}); while it is odd, wait; then
- *   compare-and-swap it from that even value to the next odd value with this process's owner slot in the low bits.
+ *   compare-and-swap it from that even value to the next odd value with the writer's owner slot in the low bits.
  *   Ascending order means two multi-page writers can never wait for each other in a cycle.</li>
- *   <li>{@code releaseFence}: the odd sequence becomes visible before any of the data stores that follow.</li>
+ *   <li>{@code releaseFence}: the odd sequences become visible before any of the data stores that follow.</li>
  *   <li>Copy the bytes in (plain stores).</li>
- *   <li>For each page: {@code putLongRelease} of the next even sequence with the owner cleared: every data store
- *   becomes visible before the even value.</li>
+ *   <li>For each page: compare-and-swap the word from the value this writer set (plus a W bit a waiter may have
+ *   added) to the next even sequence with the owner and W cleared; the CAS orders every data store before the even
+ *   value, like a release store. If W was set, wake the sleepers ({@code FUTEX_WAKE}). If the word is no longer the
+ *   writer's (another process took the page over, believing the writer dead), store nothing and report the loss:
+ *   a lost lock is never written over.</li>
  * </ol>
+ * If anything is thrown between taking the pages and releasing them (a fault in the source buffer, a
+ * {@link StackOverflowError}, an asynchronous error), {@link #releaseAfterFailure} releases every page the writer
+ * still holds, marked torn, since their bytes may be half written.
  *
- * <p><b>Read</b> of pages {@code first..last} (it writes nothing to the lock table or the data):
+ * <p><b>Read</b> of pages {@code first..last} (it writes nothing to the data; to the lock table only to sleep):
  * <ol>
  *   <li>For each page: load the word with {@code getLongVolatile} (acquire: the copy cannot be hoisted above it);
  *   while it is odd, wait. Sum the sequences into the stamp.</li>
@@ -38,6 +48,12 @@ import java.util.Objects;
  *   <li>Load every word again; if any is odd or the sum of sequences differs from the stamp, discard the copy and
  *   start again.</li>
  * </ol>
+ *
+ * <p><b>Waiting</b> ({@link PageWaits}): spin, then yield, then sleep. With futex support (JDK 22+) a waiter sleeps
+ * in {@code FUTEX_WAIT} on the word's low 32 bits after setting W with a CAS, for a bounded time, so that a releaser
+ * that cannot wake it (JDK 17, a dead process) delays it by at most that bound; without it, it parks briefly.
+ * Waits end early, with an exception, when the handle is closed, the thread is interrupted or the call's timeout
+ * passes; pages taken so far are released first.
  *
  * <p><b>Dead owners</b> ({@code docs/FORMAT.md} section 10): a waiter that sees the same held word for longer than
  * the recovery timeout asks its {@link OwnerLiveness} whether the holder's owner slot is dead. Only if the operating
@@ -51,28 +67,33 @@ import java.util.Objects;
  * {@code W} stored {@code p}'s odd sequence before its release fence and the byte after it; the reader loaded the byte
  * before its acquire fence and the second lock word after it. By the fence-fence synchronisation rule the second load
  * sees {@code W}'s odd value or a later one, so it differs from the first load, which was even and taken before the
- * copy. Conversely, if the first load saw {@code W}'s final even value (a release store), every byte of {@code W}
- * is visible to the copy. So for each page, an unchanged even sequence across the copy means no write to that page
- * overlapped the copy. A multi-page write holds all its pages from before its first data store until after its last,
- * and the reader's copy lies after every first load and before every second load, so all pages are observed at one
- * common instant: the read is atomic across pages.
+ * copy. Conversely, if the first load saw {@code W}'s final even value (stored by a compare-and-swap, which is at least
+ * a release), every byte of {@code W} is visible to the copy. So for each page, an unchanged even sequence across the
+ * copy means no write to that page overlapped the copy. A multi-page write holds all its pages from before its first
+ * data store until after its last, and the reader's copy lies after every first load and before every second load,
+ * so all pages are observed at one common instant: the read is atomic across pages.
  *
- * <p>Why the sum is enough: a page's sequence never decreases (it only wraps after 2^48 increments, which no
- * read lasts through), so if every page's second sequence is greater than or equal to its first, equal sums mean
- * every page is unchanged. Summing lets a read of any number of pages validate without allocating a stamp array.
+ * <p>Why the sum is enough: a page's sequence never decreases (it only wraps after 2^48 increments, which no read
+ * lasts through), so if every page's second sequence is greater than or equal to its first, equal sums mean every
+ * page is unchanged. Summing lets a read of any number of pages validate without allocating a stamp array. A write
+ * validates its own pages the same way before releasing them.
  *
  * <p>Why writers are exclusive: a page is taken only by a successful compare-and-swap from an even to an odd value,
  * and only its holder makes it even again, so at most one writer holds it at a time (mutual exclusion among
  * processes relies on the CAS being a hardware atomic on the shared mapping, which it is: {@code lock cmpxchg} on
- * x86, {@code ldaxr/stlxr} or {@code casal} on ARM).
+ * x86, {@code ldaxr/stlxr} or {@code casal} on ARM). The release is a CAS from the value the writer set, so a writer
+ * whose page was taken over can never make it even under its new holder.
  *
- * <p>Readers never store to the lock table or the data, so any number of them never slow a writer down; they
- * increment a header counter only after a retry, which is already the slow path.
+ * <p>Why no wake-up is lost for longer than a sleep's bound: a waiter sleeps only on a word that holds its W bit,
+ * and {@code FUTEX_WAIT} sleeps only if the word still has that exact value. A releaser's CAS starts from the value it
+ * read; if a waiter set W in between, the CAS fails and the releaser sees W on its retry. So either the releaser's CAS
+ * saw W (and it wakes the waiter after storing), or the release happened before W was set (and the waiter's CAS, or
+ * the kernel's compare in {@code FUTEX_WAIT}, sees the changed word and the waiter does not sleep).
  *
  * <p>The Java fences map to C11 as: {@code getLongVolatile} = {@code memory_order_acquire} load,
  * {@code releaseFence} = {@code atomic_thread_fence(memory_order_release)}, {@code acquireFence} =
- * {@code atomic_thread_fence(memory_order_acquire)}, {@code putLongRelease} = {@code memory_order_release} store,
- * {@code compareAndSetLong} = {@code memory_order_seq_cst} compare-exchange ({@code docs/FORMAT.md}).
+ * {@code atomic_thread_fence(memory_order_acquire)}, {@code compareAndSetLong} = {@code memory_order_seq_cst}
+ * compare-exchange ({@code docs/FORMAT.md}).
  *
  * <p>All methods are allocation-free and take no Java monitor. Page ranges are not checked here: callers pass
  * {@code 0 <= first <= last < pageCount}.
@@ -85,52 +106,48 @@ public final class PageLocks
     public static final long DEFAULT_RECOVERY_NANOS = 1_000_000_000L;
     /** Interval between liveness checks of a holder found alive (capped by the recovery timeout). */
     public static final long LIVENESS_RECHECK_NANOS = 10_000_000L;
+    /** A timeout meaning "wait for as long as it takes". */
+    public static final long NO_TIMEOUT = Long.MAX_VALUE;
 
     private static final Logger LOG = LoggerFactory.getLogger(PageLocks.class);
-    private static final int TIME_CHECK_MASK = 0xFF;
-    private static final int PARKING_ITERATION = Backoff.SPIN_ITERATIONS + Backoff.YIELD_ITERATIONS;
 
-    private final AtomicBuffer file;
-    private final String segmentName;
+    final AtomicBuffer file;
+    final String segmentName;
     private final int pageCount;
-    private final int owner;
-    private final OwnerLiveness liveness;
-    private final long recoveryNanos;
-    private final long recheckNanos;
-    /** Last owner slot found dead: a page held by it is checked at once. A racy cache; a stale value costs a check. */
-    private int lastDeadOwner;
+    private final byte[] byteArray;
+    private final long addressOffset;
+    /** Whether this JVM sleeps on, and wakes, the words' futexes: JDK 22+ on an off-heap buffer. */
+    final boolean futex;
+    private final PageWaits waits;
 
     /**
+     * Locks that never find an owner dead and are never cancelled (tests, tools).
+     *
      * @param file        the whole mapped segment file.
      * @param segmentName name used in exception messages.
      * @param pageCount   number of data pages (and lock words).
-     * @param owner       this process's owner slot, stored in the words it takes (0 for none).
      */
-    public PageLocks(final AtomicBuffer file, final String segmentName, final int pageCount, final int owner)
+    public PageLocks(final AtomicBuffer file, final String segmentName, final int pageCount)
     {
-        this(file, segmentName, pageCount, owner, OwnerLiveness.NEVER_DEAD, DEFAULT_RECOVERY_NANOS);
+        this(file, segmentName, pageCount, OwnerLiveness.NEVER_DEAD, DEFAULT_RECOVERY_NANOS, Cancellation.NEVER);
     }
 
     /**
      * @param file          the whole mapped segment file.
      * @param segmentName   name used in exception messages.
      * @param pageCount     number of data pages (and lock words).
-     * @param owner         this process's owner slot, stored in the words it takes (0 for none).
      * @param liveness      tells whether the holder of a page that stays held is dead.
      * @param recoveryNanos how long a page must stay held by one write before its holder's liveness is checked.
+     * @param cancellation  tells waits that the handle was closed.
      */
     public PageLocks(
         final AtomicBuffer file,
         final String segmentName,
         final int pageCount,
-        final int owner,
         final OwnerLiveness liveness,
-        final long recoveryNanos)
+        final long recoveryNanos,
+        final Cancellation cancellation)
     {
-        if (owner < 0 || owner > LockWord.MAX_OWNER)
-        {
-            throw new IllegalArgumentException("owner slot " + owner + " is outside 0.." + LockWord.MAX_OWNER);
-        }
         if (recoveryNanos < 0)
         {
             throw new IllegalArgumentException("recovery timeout " + recoveryNanos + " ns is negative");
@@ -138,10 +155,11 @@ public final class PageLocks
         this.file = file;
         this.segmentName = segmentName;
         this.pageCount = pageCount;
-        this.owner = owner;
-        this.liveness = Objects.requireNonNull(liveness, "liveness");
-        this.recoveryNanos = recoveryNanos;
-        this.recheckNanos = Math.min(recoveryNanos, LIVENESS_RECHECK_NANOS);
+        this.byteArray = file.byteArray();
+        this.addressOffset = file.addressOffset();
+        this.futex = byteArray == null && Futex.isSupported();
+        this.waits = new PageWaits(this, Objects.requireNonNull(liveness, "liveness"), recoveryNanos,
+            Objects.requireNonNull(cancellation, "cancellation"));
     }
 
     /** @return the number of pages guarded. */
@@ -150,13 +168,18 @@ public final class PageLocks
         return pageCount;
     }
 
+    // ------------------------------------------------------------------------------------------------------------
+    // Reads
+    // ------------------------------------------------------------------------------------------------------------
+
     /**
      * Starts an optimistic read of pages {@code first..last}: waits until none is held and returns a stamp to pass
      * to {@link #validate(int, int, long)} after copying.
      *
+     * @param timeoutNanos how long to wait for a held page ({@link #NO_TIMEOUT} for as long as it takes).
      * @throws TornPageException if a page is marked torn.
      */
-    public long tryOptimisticRead(final int first, final int last)
+    public long tryOptimisticRead(final int first, final int last, final long timeoutNanos)
     {
         if (first == last)
         {
@@ -164,8 +187,8 @@ public final class PageLocks
             final int offset = lockWordOffset(first);
             // acquire: the copy that follows cannot be performed before this load.
             final long word = file.getLongVolatile(offset);
-            return ((word & (LockWord.HELD_BIT | LockWord.TORN_BIT)) == 0 ? word : awaitFree(first, offset, word)) >>>
-                LockWord.SEQUENCE_SHIFT;
+            return ((word & (LockWord.HELD_BIT | LockWord.TORN_BIT)) == 0 ? word :
+                waits.awaitFree(first, offset, word, timeoutNanos)) >>> LockWord.SEQUENCE_SHIFT;
         }
         long stamp = 0;
         for (int page = first; page <= last; page++)
@@ -175,7 +198,7 @@ public final class PageLocks
             long word = file.getLongVolatile(offset);
             if ((word & (LockWord.HELD_BIT | LockWord.TORN_BIT)) != 0)
             {
-                word = awaitFree(page, offset, word);
+                word = waits.awaitFree(page, offset, word, timeoutNanos);
             }
             stamp += word >>> LockWord.SEQUENCE_SHIFT;
         }
@@ -184,8 +207,8 @@ public final class PageLocks
 
     /**
      * Ends an optimistic read: {@code true} if no write to pages {@code first..last} started or completed since
-     * {@link #tryOptimisticRead(int, int)} returned {@code stamp}, so the bytes copied in between are a snapshot.
-     * On {@code false} the caller discards its copy and starts again.
+     * {@link #tryOptimisticRead(int, int, long)} returned {@code stamp}, so the bytes copied in between are a
+     * snapshot. On {@code false} the caller discards its copy and starts again.
      */
     public boolean validate(final int first, final int last, final long stamp)
     {
@@ -209,25 +232,41 @@ public final class PageLocks
         return sum == stamp || retried();
     }
 
-    /** Takes pages {@code first..last} for writing, in ascending order, waiting while any is held. */
-    public void lock(final int first, final int last)
+    // ------------------------------------------------------------------------------------------------------------
+    // Writes
+    // ------------------------------------------------------------------------------------------------------------
+
+    /**
+     * Takes pages {@code first..last} for writing, in ascending order, waiting while any is held. If the wait ends
+     * with an exception (timeout, interrupt, close), the pages taken so far are released first.
+     *
+     * @param owner        the writer's owner slot, stored in the words it takes.
+     * @param timeoutNanos how long to wait for a held page ({@link #NO_TIMEOUT} for as long as it takes).
+     * @return the held stamp: the sum of the sequences this writer set, to pass to {@link #unlock} or
+     * {@link #abandon}.
+     */
+    public long lock(final int first, final int last, final int owner, final long timeoutNanos)
     {
+        long stamp = 0;
         for (int page = first; page <= last; page++)
         {
             final int offset = lockWordOffset(page);
-            final long word = file.getLongVolatile(offset);
-            if ((word & LockWord.HELD_BIT) != 0 || !file.compareAndSetLong(offset, word, LockWord.locked(word, owner)))
+            long held;
+            try
             {
-                try
-                {
-                    lockContended(page, offset);
-                }
-                catch (final RuntimeException | Error ex)
-                {
-                    abandon(first, page - 1);
-                    throw ex;
-                }
+                held = take(page, offset, owner, timeoutNanos);
             }
+            catch (final Throwable failure)
+            {
+                // A wait that ended (timeout, interrupt, close), or an error (even a StackOverflowError: this release
+                // goes less deep than the take that failed): give back the pages taken so far, unchanged.
+                if (page > first)
+                {
+                    releaseAfterFailure(first, page - 1, owner, false);
+                }
+                throw failure;
+            }
+            stamp += held >>> LockWord.SEQUENCE_SHIFT;
         }
         // releaseFence: the odd sequences become visible before any data store that follows.
         VarHandle.releaseFence();
@@ -235,33 +274,141 @@ public final class PageLocks
         {
             TestHooks.pauseInWrite();
         }
+        return stamp;
     }
 
     /**
-     * Releases pages {@code first..last}, which the caller holds: each gets the next even sequence. Pages
+     * Takes one page: a CAS from its free word, or the wait of {@link PageWaits#lockContended}. A method of its own
+     * so that the take goes one call deeper than {@link #releaseAfterFailure}: if the stack was deep enough for the
+     * take, it is for the release (in compiled code both are inlined and the question does not arise).
+     *
+     * @return the word this writer set.
+     */
+    private long take(final int page, final int offset, final int owner, final long timeoutNanos)
+    {
+        final long word = file.getLongVolatile(offset);
+        final long held = LockWord.locked(word, owner);
+        if ((word & LockWord.HELD_BIT) == 0 && file.compareAndSetLong(offset, word, held))
+        {
+            return held;
+        }
+        return waits.lockContended(page, offset, owner, timeoutNanos);
+    }
+
+    /**
+     * Releases pages {@code first..last}, which the caller took with {@link #lock} (returning {@code held}) and wrote:
+     * each gets the next even sequence by a compare-and-swap from the value this writer set. Pages
      * {@code wholeFirst..wholeLast} (possibly an empty range) were overwritten entirely, so their torn mark, if any,
      * is cleared; the others keep it.
+     *
+     * @throws OwnershipLostException if some page was no longer held by this write (after releasing the others).
      */
-    public void unlock(final int first, final int last, final int wholeFirst, final int wholeLast)
+    public void unlock(
+        final int first, final int last, final int owner, final long held, final int wholeFirst, final int wholeLast)
+    {
+        if (first == last)
+        {
+            if (!release(first, owner, held, first >= wholeFirst && first <= wholeLast, false))
+            {
+                lost(first, first, 1);
+            }
+            return;
+        }
+        releaseAll(first, last, owner, held, wholeFirst, wholeLast, false);
+    }
+
+    /**
+     * Releases, without reporting anything, the pages {@code first..last} that a writer took but must not write
+     * because its handle was closed meanwhile: those still held by {@code owner} are released unchanged; any other
+     * (the mapping may already be replaced by the close) is left alone.
+     */
+    public void abandonClosed(final int first, final int last, final int owner)
     {
         for (int page = first; page <= last; page++)
         {
-            final int offset = lockWordOffset(page);
-            final long held = file.getLong(offset); // ours: only this thread changes a word it holds
-            long released = LockWord.released(held);
-            if (page >= wholeFirst && page <= wholeLast)
-            {
-                released &= ~LockWord.TORN_BIT;
-            }
-            // release: every data store of the write becomes visible before the even sequence.
-            file.putLongRelease(offset, released);
+            release(page, owner, -1, false, false);
         }
     }
+
+    /**
+     * Releases pages {@code first..last} that the caller took with {@link #lock} but never wrote: their bytes, and
+     * their torn marks, are unchanged.
+     *
+     * @throws OwnershipLostException if some page was no longer held by this writer (after releasing the others).
+     */
+    public void abandon(final int first, final int last, final int owner, final long held)
+    {
+        releaseAll(first, last, owner, held, Integer.MAX_VALUE, Integer.MIN_VALUE, false);
+    }
+
+    /**
+     * Releases every page of {@code first..last} still held by {@code owner}, marked torn if {@code torn}: a write
+     * failed (threw) after taking them, so their bytes may be half written; or a take failed, and these pages were
+     * taken before it but not written. Never throws for a lost page (the failure is what the caller reports).
+     * Deliberately flat, calling {@link UnsafeApi} directly: it runs after a {@link StackOverflowError} too, so its
+     * calls go no deeper than the {@link #lock} that succeeded before.
+     *
+     * <p>It recognises the pages by owner slot alone, so the caller passes only pages it knows it holds.
+     */
+    public void releaseAfterFailure(final int first, final int last, final int owner, final boolean torn)
+    {
+        for (int page = first; page <= last; page++)
+        {
+            final long address = addressOffset + lockWordOffset(page);
+            long word = UnsafeApi.getLongVolatile(byteArray, address);
+            while ((word & LockWord.HELD_BIT) != 0 && LockWord.owner(word) == owner)
+            {
+                final long released = (futex ? LockWord.released(word) : LockWord.releasedKeepingWaiters(word)) |
+                    (torn ? LockWord.TORN_BIT : 0);
+                if (UnsafeApi.compareAndSetLong(byteArray, address, word, released))
+                {
+                    if (futex && (word & LockWord.WAITERS_BIT) != 0)
+                    {
+                        Futex.wakeAll(address);
+                    }
+                    break;
+                }
+                word = UnsafeApi.getLongVolatile(byteArray, address);
+            }
+        }
+    }
+
+    /** @return the number of pages whose lock word is held by {@code owner} now. */
+    public int heldBy(final int owner)
+    {
+        int held = 0;
+        for (int page = 0; page < pageCount; page++)
+        {
+            final long word = file.getLongVolatile(lockWordOffset(page));
+            if ((word & LockWord.HELD_BIT) != 0 && LockWord.owner(word) == owner)
+            {
+                held++;
+            }
+        }
+        return held;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Versions
+    // ------------------------------------------------------------------------------------------------------------
 
     /** @return the number of completed writes to {@code page} (modulo 2^47). */
     public long version(final int page)
     {
-        return file.getLongVolatile(lockWordOffset(page)) >>> (LockWord.SEQUENCE_SHIFT + 1);
+        return file.getLongVolatile(lockWordOffset(page)) >>> LockWord.VERSION_SHIFT;
+    }
+
+    /**
+     * Waits until {@code page}'s version differs from {@code seen}: spinning, then yielding, then sleeping (futex)
+     * or parking; with {@code idle} ({@code null} for that default), idling with it instead.
+     *
+     * @return the new version, or {@code seen} if {@code timeoutNanos} passed first.
+     * @throws IllegalStateException             if the handle was closed, before or during the wait.
+     * @throws io.shmipc.WaitInterruptedException if the thread was interrupted (its status is kept).
+     */
+    public long awaitChange(final int page, final long seen, final long timeoutNanos, final IdleStrategy idle)
+    {
+        return waits.awaitVersion(page, lockWordOffset(page), seen, timeoutNanos, idle);
     }
 
     /** @return the raw lock word of {@code page}, for tools. */
@@ -276,22 +423,6 @@ public final class PageLocks
         return file.getLongVolatile(id.offset());
     }
 
-    private static int lockWordOffset(final int page)
-    {
-        return SegmentDescriptor.HEADER_LENGTH + page * SegmentDescriptor.LOCK_STRIDE;
-    }
-
-    private boolean retried()
-    {
-        increment(CounterId.READ_RETRIES);
-        return false;
-    }
-
-    private void increment(final CounterId id)
-    {
-        file.getAndAddLong(id.offset(), 1);
-    }
-
     /**
      * Releases, as torn, every page held by {@code deadOwner}: called by a process that has just claimed that owner
      * slot, which proves that its previous holder is dead (a slot is claimed only through the operating-system lock
@@ -302,166 +433,179 @@ public final class PageLocks
     public int recoverAbandoned(final int deadOwner)
     {
         int recovered = 0;
-        for (int page = 0; page < pageCount; page++)
+        for (int page = 0; page < pageCount && deadOwner != 0; page++)
         {
             final int offset = lockWordOffset(page);
-            final long word = file.getLongVolatile(offset);
-            if ((word & LockWord.HELD_BIT) != 0 && LockWord.owner(word) == deadOwner && deadOwner != 0 &&
-                file.compareAndSetLong(offset, word, LockWord.releasedTorn(word)))
+            long word = file.getLongVolatile(offset);
+            while ((word & LockWord.HELD_BIT) != 0 && LockWord.owner(word) == deadOwner)
             {
-                recovered(page, word);
-                recovered++;
+                if (releaseTorn(offset, word))
+                {
+                    recovered(page, word, "released");
+                    recovered++;
+                    break;
+                }
+                word = file.getLongVolatile(offset);
             }
         }
         return recovered;
     }
 
-    /** Releases pages {@code first..last} that this thread took but never wrote: their bytes are unchanged. */
-    private void abandon(final int first, final int last)
+    // ------------------------------------------------------------------------------------------------------------
+    // Shared with PageWaits
+    // ------------------------------------------------------------------------------------------------------------
+
+    static int lockWordOffset(final int page)
     {
-        for (int page = first; page <= last; page++)
-        {
-            final int offset = lockWordOffset(page);
-            // release: pairs with the acquire of the next holder; no data was stored.
-            file.putLongRelease(offset, LockWord.released(file.getLong(offset)));
-        }
+        return SegmentDescriptor.HEADER_LENGTH + page * SegmentDescriptor.LOCK_STRIDE;
     }
 
-    /** Slow path of a read: the page is held or torn. Returns a free, untorn word. */
-    private long awaitFree(final int page, final int offset, final long seen)
+    void increment(final CounterId id)
     {
-        long word = seen;
-        long start = 0;
-        boolean slow = false;
-        long watched = 0;
-        long checkAt = 0;
-        for (int i = 0; ; i++)
-        {
-            if ((word & LockWord.HELD_BIT) == 0)
-            {
-                if ((word & LockWord.TORN_BIT) != 0)
-                {
-                    throw new TornPageException(segmentName, page);
-                }
-                return word;
-            }
-            if (i == 0)
-            {
-                increment(CounterId.READ_RETRIES);
-                start = System.nanoTime();
-            }
-            if ((i & TIME_CHECK_MASK) == 0 || i >= PARKING_ITERATION)
-            {
-                final long now = System.nanoTime();
-                if (!slow && now - start > SLOW_WAIT_NANOS)
-                {
-                    slow = true;
-                    increment(CounterId.SLOW_WAITS);
-                }
-                if (word != watched)
-                {
-                    watched = word;
-                    checkAt = now + firstCheckDelay(word);
-                }
-                if (now - checkAt >= 0)
-                {
-                    if (isOwnerDead(word))
-                    {
-                        // A reader never waits for ever on a dead writer: it releases the page on the dead
-                        // writer's behalf, marked torn (the only store a reader makes besides counters), and the
-                        // next iteration reports the torn page.
-                        if (file.compareAndSetLong(offset, word, LockWord.releasedTorn(word)))
-                        {
-                            recovered(page, word);
-                        }
-                        word = file.getLongVolatile(offset);
-                        continue;
-                    }
-                    checkAt = now + recheckNanos;
-                }
-            }
-            Backoff.idle(i);
-            word = file.getLongVolatile(offset);
-        }
+        file.getAndAddLong(id.offset(), 1);
     }
 
-    /** Slow path of a write: the page was held or the CAS lost a race. Returns once this thread holds it. */
-    private void lockContended(final int page, final int offset)
+    /** @return the address of the futex word (the lock word's low half) at {@code offset}. */
+    long futexAddress(final int offset)
     {
-        increment(CounterId.WRITE_CONTENDED);
-        final long start = System.nanoTime();
-        boolean slow = false;
-        long watched = 0;
-        long checkAt = 0;
-        for (int i = 0; ; i++)
-        {
-            final long word = file.getLongVolatile(offset);
-            if ((word & LockWord.HELD_BIT) == 0)
-            {
-                if (file.compareAndSetLong(offset, word, LockWord.locked(word, owner)))
-                {
-                    return;
-                }
-            }
-            else if ((i & TIME_CHECK_MASK) == 0 || i >= PARKING_ITERATION)
-            {
-                final long now = System.nanoTime();
-                if (!slow && now - start > SLOW_WAIT_NANOS)
-                {
-                    slow = true;
-                    increment(CounterId.SLOW_WAITS);
-                }
-                if (word != watched)
-                {
-                    watched = word;
-                    checkAt = now + firstCheckDelay(word);
-                }
-                if (now - checkAt >= 0)
-                {
-                    // The sequence stays odd: this writer holds the page from here on, marked torn until a write
-                    // covers it whole.
-                    if (isOwnerDead(word) && file.compareAndSetLong(offset, word, LockWord.takenOver(word, owner)))
-                    {
-                        recovered(page, word);
-                        return;
-                    }
-                    checkAt = now + recheckNanos;
-                }
-            }
-            Backoff.idle(i);
-        }
+        return addressOffset + offset;
     }
 
-    /** A page held by a slot already found dead is checked at once; any other after the recovery timeout. */
-    private long firstCheckDelay(final long word)
+    /**
+     * Releases a dead holder's page on its behalf, marked torn, by one CAS from {@code word}; wakes sleepers.
+     *
+     * @return whether the CAS succeeded.
+     */
+    boolean releaseTorn(final int offset, final long word)
     {
-        final int holder = LockWord.owner(word);
-        return holder != 0 && holder == lastDeadOwner ? 0 : recoveryNanos;
+        final long released = futex ? LockWord.releasedTorn(word) :
+            LockWord.releasedKeepingWaiters(word) | LockWord.TORN_BIT;
+        if (!file.compareAndSetLong(offset, word, released))
+        {
+            return false;
+        }
+        if (futex && (word & LockWord.WAITERS_BIT) != 0)
+        {
+            Futex.wakeAll(futexAddress(offset));
+        }
+        return true;
     }
 
-    private boolean isOwnerDead(final long word)
-    {
-        final int holder = LockWord.owner(word);
-        if (holder == 0 || holder == owner)
-        {
-            return false; // no slot to ask about, or a thread of this process: alive
-        }
-        final boolean dead = liveness.isDead(holder);
-        if (dead)
-        {
-            lastDeadOwner = holder;
-        }
-        else if (holder == lastDeadOwner)
-        {
-            lastDeadOwner = 0; // the slot was claimed again by a live process
-        }
-        return dead;
-    }
-
-    private void recovered(final int page, final long word)
+    void recovered(final int page, final long word, final String how)
     {
         increment(CounterId.OWNER_RECOVERIES);
-        LOG.warn("segment '{}': took page {} over from dead owner slot {} ({}); it is marked torn until a write " +
-            "covers it whole", segmentName, page, LockWord.owner(word), LockWord.describe(word));
+        LOG.warn("segment '{}': {} page {} on behalf of dead owner slot {} ({}); it is marked torn until a write " +
+            "covers it whole", segmentName, how, page, LockWord.owner(word), LockWord.describe(word));
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Releases
+    // ------------------------------------------------------------------------------------------------------------
+
+    /**
+     * Releases the pages of a multi-page write: first checks that every page is still held by {@code owner} with the
+     * sequences whose sum is {@code held} (sequences never decrease, so an equal sum means each is unchanged), then
+     * releases each by CAS.
+     */
+    private void releaseAll(
+        final int first,
+        final int last,
+        final int owner,
+        final long held,
+        final int wholeFirst,
+        final int wholeLast,
+        final boolean torn)
+    {
+        long sum = 0;
+        int lostPage = -1;
+        for (int page = first; page <= last; page++)
+        {
+            final long word = file.getLongVolatile(lockWordOffset(page));
+            if ((word & LockWord.HELD_BIT) == 0 || LockWord.owner(word) != owner)
+            {
+                lostPage = lostPage < 0 ? page : lostPage;
+            }
+            sum += word >>> LockWord.SEQUENCE_SHIFT;
+        }
+        if (lostPage < 0 && sum != held)
+        {
+            // Every page names this slot but some sequence moved on: the slot was lost and claimed by another
+            // process, which released the pages and took some again. None of them can be told apart as ours.
+            lost(first, last, last - first + 1);
+            return;
+        }
+        int lostCount = 0;
+        for (int page = first; page <= last; page++)
+        {
+            if (!release(page, owner, -1, page >= wholeFirst && page <= wholeLast, torn))
+            {
+                lostCount++;
+                lostPage = lostPage < 0 ? page : lostPage;
+            }
+        }
+        if (lostCount > 0)
+        {
+            lost(lostPage, last, lostCount);
+        }
+    }
+
+    /**
+     * Releases one held page by CAS from its current value, provided that value is still this writer's (held, owned
+     * by {@code owner}, and with sequence {@code heldSequence} unless that is -1); retries if only W was added.
+     *
+     * @return {@code false} if the page was no longer this writer's (nothing stored).
+     */
+    private boolean release(
+        final int page, final int owner, final long heldSequence, final boolean clearTorn, final boolean setTorn)
+    {
+        // UnsafeApi directly, not through the buffer: a release goes less deep than the take before it.
+        final long address = addressOffset + lockWordOffset(page);
+        long word = UnsafeApi.getLongVolatile(byteArray, address);
+        while (true)
+        {
+            if ((word & LockWord.HELD_BIT) == 0 || LockWord.owner(word) != owner ||
+                (heldSequence != -1 && word >>> LockWord.SEQUENCE_SHIFT != heldSequence))
+            {
+                return false;
+            }
+            long released = futex ? LockWord.released(word) : LockWord.releasedKeepingWaiters(word);
+            if (clearTorn)
+            {
+                released &= ~LockWord.TORN_BIT;
+            }
+            if (setTorn)
+            {
+                released |= LockWord.TORN_BIT;
+            }
+            // seq_cst CAS: every data store of the write becomes visible before the even sequence.
+            if (UnsafeApi.compareAndSetLong(byteArray, address, word, released))
+            {
+                if (futex && (word & LockWord.WAITERS_BIT) != 0)
+                {
+                    Futex.wakeAll(address);
+                }
+                return true;
+            }
+            word = UnsafeApi.getLongVolatile(byteArray, address);
+        }
+    }
+
+    private void lost(final int page, final int last, final int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            increment(CounterId.LOST_OWNERSHIPS);
+        }
+        final String message = "segment '" + segmentName + "': " + count + " page(s) of a write to pages " + page +
+            ".." + last + " were no longer held by it when it released them: another process took them over as a " +
+            "dead writer's (this process's owner slot lock was lost); they stay marked torn until rewritten whole";
+        LOG.error(message);
+        throw new OwnershipLostException(message);
+    }
+
+    private boolean retried()
+    {
+        increment(CounterId.READ_RETRIES);
+        return false;
     }
 }

@@ -7,14 +7,15 @@ package io.shmipc.lock;
  * continue) while it holds the locks.
  *
  * <p>The flag is a {@code static final} read once at class initialisation, so when the property is absent the JIT
- * folds the check away and the hot path pays nothing.
+ * folds the check away and the hot path pays nothing. Package-private: not part of the library's API; tests name the
+ * property and the marker by their values.
  */
-public final class TestHooks
+final class TestHooks
 {
     /** System property: milliseconds each write pauses while holding its page locks; absent or 0 for none. */
-    public static final String PAUSE_PROPERTY = "shmipc.test.pauseInWriteMillis";
+    static final String PAUSE_PROPERTY = "shmipc.test.pauseInWriteMillis";
     /** Line printed on standard output when a write starts its pause. */
-    public static final String PAUSED_MARKER = "SHMIPC-PAUSED-IN-WRITE";
+    static final String PAUSED_MARKER = "SHMIPC-PAUSED-IN-WRITE";
 
     /** Milliseconds each write pauses while holding its locks; 0 when disabled. */
     static final long PAUSE_IN_WRITE_MILLIS = Long.getLong(PAUSE_PROPERTY, 0L);

@@ -1,17 +1,24 @@
 package io.shmipc.segment;
 
 import io.shmipc.InvalidSegmentException;
+import io.shmipc.SegmentAccessDeniedException;
 import io.shmipc.SegmentExistsException;
+import io.shmipc.SegmentIOException;
 import io.shmipc.SegmentNotFoundException;
+import io.shmipc.SegmentNotReadyException;
 import io.shmipc.SharedMemoryException;
 import io.shmipc.layout.SegmentDescriptor;
-import io.shmipc.lock.OwnerSlots;
+import io.shmipc.sys.FileDescriptors;
+import io.shmipc.sys.FileIdentity;
+import io.shmipc.sys.OfdLocks;
+import org.agrona.UnsafeApi;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
@@ -23,7 +30,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -33,14 +39,15 @@ import java.util.Set;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Segment life cycle on the file system: create (exclusive, initialise, publish the header last), open (refuse what
- * is not a segment, wait for a creator that is still initialising), and unlink. Symbolic links are never followed.
+ * Segment files on the file system: create (exclusive, allocate, initialise, publish the header last), open (refuse
+ * what is not a segment or not this user's, check that the descriptor is the file that was checked, wait for a
+ * creator still initialising it), map, and unlink. Symbolic links are never followed. Which descriptors stay open,
+ * and for how long, is {@link Attachments}'s business: this class closes only descriptors it was told it may close.
  */
 public final class SegmentFiles
 {
     /** Owner read and write only: the default mode of a new segment. */
-    public static final Set<PosixFilePermission> OWNER_ONLY =
-        Set.copyOf(PosixFilePermissions.fromString("rw-------"));
+    public static final Set<PosixFilePermission> OWNER_ONLY = Set.copyOf(PosixFilePermissions.fromString("rw-------"));
 
     private static final Logger LOG = LoggerFactory.getLogger(SegmentFiles.class);
     private static final int FILL_CHUNK = 1 << 20;
@@ -51,11 +58,13 @@ public final class SegmentFiles
     }
 
     /**
-     * Creates segment {@code name} in {@code directory}: fails if the name exists, allocates and zero-fills every
-     * byte (so a full file system fails here, not with a SIGBUS later), writes the header and publishes its magic
-     * number last. On failure nothing is left under the name.
+     * Creates segment {@code name} in {@code directory}: fails if the name exists, then checks the free space,
+     * allocates and zero-fills every byte (so a full file system fails here, not with a SIGBUS later), maps it,
+     * writes the header and publishes its magic number last. On failure nothing is left under the name.
+     *
+     * @return the new file and its mapping.
      */
-    public static MappedSegment create(
+    static Mapped create(
         final Path directory,
         final String name,
         final SegmentGeometry geometry,
@@ -64,7 +73,6 @@ public final class SegmentFiles
         SegmentNames.validate(name);
         requireDirectory(directory);
         final Path path = directory.resolve(name);
-        checkFreeSpace(directory, name, geometry.fileLength());
 
         final FileChannel channel;
         try
@@ -80,51 +88,83 @@ public final class SegmentFiles
         }
         catch (final IOException ex)
         {
-            throw new SharedMemoryException("cannot create segment '" + name + "' at " + path + ": " + ex, ex);
+            throw failure("cannot create segment '" + name + "' at " + path, ex);
         }
 
         try
         {
+            closeOnExec(channel);
             applyPermissions(path, permissions);
+            final FileIdentity identity = FileDescriptors.statOrLstat(channel, path);
+            // Only now, with the name ours: an existing segment is opened by openOrCreate whatever the free space.
+            checkFreeSpace(directory, name, geometry.fileLength());
             fill(channel, geometry.fileLength(), name, directory);
-            final MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, geometry.fileLength());
+            final MappedByteBuffer mapping = map(channel, geometry, name, path);
             writeHeader(new UnsafeBuffer(mapping), geometry);
             LOG.debug("created segment '{}' at {}: {}", name, path, geometry);
-            return new MappedSegment(name, path, geometry, channel, mapping, true);
+            return new Mapped(new SegmentFile(name, path, channel, identity, geometry, true), mapping);
         }
         catch (final IOException | RuntimeException | Error ex)
         {
-            closeQuietly(channel);
+            closeQuietly(channel); // a new inode: no other descriptor of it exists in this JVM
             deleteQuietly(path);
             if (ex instanceof SharedMemoryException)
             {
                 throw (SharedMemoryException)ex;
             }
-            throw new SharedMemoryException("cannot create segment '" + name + "' at " + path + ": " + ex, ex);
+            throw failure("cannot create segment '" + name + "' at " + path, ex);
         }
     }
 
     /**
-     * Opens existing segment {@code name} in {@code directory}, waiting up to {@code initTimeout} for a creator that
-     * is still initialising it. Validates the header against the file before mapping it whole.
+     * @return what {@code lstat} says of {@code directory/name}, which must be a regular file (no symbolic link,
+     * directory, FIFO...).
+     * @throws SegmentNotFoundException if there is no such name.
      */
-    public static MappedSegment open(final Path directory, final String name, final Duration initTimeout)
-    {
-        return open(directory, name, initTimeout, false);
-    }
-
-    /**
-     * Opens existing segment {@code name} in {@code directory} as {@link #open(Path, String, Duration)} does; a file
-     * owned by another user is refused unless {@code allowForeignOwner}.
-     */
-    public static MappedSegment open(
-        final Path directory, final String name, final Duration initTimeout, final boolean allowForeignOwner)
+    static FileIdentity lstatRegular(final Path directory, final String name)
     {
         SegmentNames.validate(name);
         requireDirectory(directory);
         final Path path = directory.resolve(name);
-        requireRegularFile(path, name);
+        final FileIdentity identity;
+        try
+        {
+            identity = FileDescriptors.lstat(path);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            throw notFound(name, path);
+        }
+        catch (final IOException ex)
+        {
+            throw failure("cannot read attributes of segment '" + name + "' at " + path, ex);
+        }
+        if (Files.isSymbolicLink(path))
+        {
+            throw new InvalidSegmentException("'" + name + "' at " + path + " is a symbolic link; segments are " +
+                "never opened through links");
+        }
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS))
+        {
+            throw new InvalidSegmentException("'" + name + "' at " + path + " is a directory, not a segment");
+        }
+        if (!identity.isRegularFile())
+        {
+            throw new InvalidSegmentException("'" + name + "' at " + path + " is not a regular file (mode " +
+                Integer.toOctalString(identity.mode()) + ")");
+        }
+        return identity;
+    }
 
+    /**
+     * Opens {@code directory/name} for reading and writing, without following a link, and checks the descriptor:
+     * it must be the regular file that {@code checked} (an {@code lstat} of the name) described, owned by this
+     * process's effective user unless {@code allowForeignOwner}. The header is not read yet.
+     */
+    static SegmentFile open(
+        final Path directory, final String name, final FileIdentity checked, final boolean allowForeignOwner)
+    {
+        final Path path = directory.resolve(name);
         final FileChannel channel;
         try
         {
@@ -137,52 +177,106 @@ public final class SegmentFiles
         }
         catch (final AccessDeniedException ex)
         {
-            throw new SharedMemoryException("permission denied opening segment '" + name + "' at " + path +
-                " for reading and writing", ex);
+            throw new SegmentAccessDeniedException("permission denied opening segment '" + name + "' at " + path +
+                " for reading and writing (mode " + checked.permissions() + ", owner uid " + checked.uid() +
+                "; this process's uid is " + SegmentSecurity.effectiveUid() + ")", ex);
         }
         catch (final FileSystemException ex)
         {
-            // ELOOP: the name was replaced by a symbolic link after the check above.
+            if (isOutOfDescriptors(ex))
+            {
+                throw failure("cannot open segment '" + name + "' at " + path, ex);
+            }
+            // ELOOP: the name was replaced by a symbolic link after the check.
             throw new InvalidSegmentException("cannot open segment '" + name + "' at " + path + ": " +
                 ex.getReason());
         }
         catch (final IOException ex)
         {
-            throw new SharedMemoryException("cannot open segment '" + name + "' at " + path + ": " + ex, ex);
+            throw failure("cannot open segment '" + name + "' at " + path, ex);
         }
+        return new SegmentFile(name, path, channel, checkOpened(channel, name, path, checked, allowForeignOwner),
+            null, false);
+    }
 
+    /**
+     * Waits up to {@code initTimeout} for the creator of {@code file} to publish its header, then validates the header
+     * against the file.
+     *
+     * @return the file with its geometry.
+     */
+    static SegmentFile readHeader(final SegmentFile file, final Duration initTimeout)
+    {
         try
         {
-            SegmentSecurity.requireOwner(path, name, allowForeignOwner);
-            final SegmentGeometry geometry = awaitHeader(channel, name, path, initTimeout);
-            final MappedByteBuffer mapping = channel.map(FileChannel.MapMode.READ_WRITE, 0, geometry.fileLength());
-            LOG.debug("opened segment '{}' at {}: {}", name, path, geometry);
-            return new MappedSegment(name, path, geometry, channel, mapping, false);
+            return file.withGeometry(awaitHeader(file.channel(), file.name(), file.path(), initTimeout));
         }
-        catch (final IOException | RuntimeException | Error ex)
+        catch (final IOException ex)
         {
-            OwnerSlots.closeChannel(path, channel); // closing it outright would drop this JVM's owner slot lock
-            if (ex instanceof SharedMemoryException)
-            {
-                throw (SharedMemoryException)ex;
-            }
-            throw new SharedMemoryException("cannot open segment '" + name + "' at " + path + ": " + ex, ex);
+            throw failure("cannot read the header of segment '" + file.name() + "' at " + file.path(), ex);
+        }
+    }
+
+    /** @return the whole of {@code file} mapped read-write. */
+    static MappedByteBuffer map(final SegmentFile file)
+    {
+        try
+        {
+            return map(file.channel(), file.geometry(), file.name(), file.path());
+        }
+        catch (final IOException ex)
+        {
+            throw failure("cannot map segment '" + file.name() + "' at " + file.path(), ex);
         }
     }
 
     /**
-     * Removes the name {@code name} from {@code directory} (a symbolic link is removed, not followed). Processes
-     * that have the segment mapped keep using it; the memory is freed when the last of them unmaps it.
+     * Removes the name {@code name} from {@code directory}, like {@code shm_unlink}, if it is a segment: a regular
+     * file whose magic number is the segment's, or 0 (a segment whose creator is still initialising it, or died
+     * doing so). Anything else (a directory, a link, a plain file) is refused. Processes that have the segment mapped
+     * keep using it; the memory is freed when the last of them unmaps it.
      *
      * @return {@code true} if a file was removed, {@code false} if there was none.
+     * @throws InvalidSegmentException if the name is not a segment.
      */
     public static boolean unlink(final Path directory, final String name)
     {
         SegmentNames.validate(name);
         final Path path = directory.resolve(name);
+        final FileIdentity identity;
+        try
+        {
+            identity = FileDescriptors.lstat(path);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            return false;
+        }
+        catch (final IOException ex)
+        {
+            throw failure("cannot read attributes of '" + name + "' at " + path, ex);
+        }
+        if (Files.isSymbolicLink(path))
+        {
+            throw new InvalidSegmentException("refusing to unlink '" + name + "' at " + path + ": it is a symbolic " +
+                "link, not a segment (neither followed nor removed)");
+        }
         if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS))
         {
-            throw new InvalidSegmentException("'" + name + "' at " + path + " is a directory, not a segment");
+            throw new InvalidSegmentException("refusing to unlink '" + name + "' at " + path + ": it is a " +
+                "directory, not a segment");
+        }
+        if (!identity.isRegularFile())
+        {
+            throw new InvalidSegmentException("refusing to unlink '" + name + "' at " + path + ": not a segment " +
+                "(not a regular file, mode " + Integer.toOctalString(identity.mode()) + ")");
+        }
+        final ByteBuffer magic = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        Attachments.read(path, magic, SegmentDescriptor.MAGIC_OFFSET);
+        if (magic.position() == Long.BYTES && magic.getLong(0) != SegmentDescriptor.MAGIC && magic.getLong(0) != 0)
+        {
+            throw new InvalidSegmentException("refusing to unlink '" + name + "' at " + path + ": not a segment " +
+                "(magic " + hex(magic.getLong(0)) + ")");
         }
         try
         {
@@ -192,7 +286,111 @@ public final class SegmentFiles
         }
         catch (final IOException ex)
         {
-            throw new SharedMemoryException("cannot unlink segment '" + name + "' at " + path + ": " + ex, ex);
+            throw failure("cannot unlink segment '" + name + "' at " + path, ex);
+        }
+    }
+
+    /** Closes {@code channel}, ignoring errors: only for a descriptor whose file holds no slot of this JVM. */
+    static void closeQuietly(final FileChannel channel)
+    {
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ex)
+        {
+            LOG.debug("closing a segment descriptor: {}", ex.toString());
+        }
+    }
+
+    /**
+     * @return the exception that says what {@code ex} means for a segment: {@link SegmentAccessDeniedException} for a
+     * refusal, {@link SegmentNotFoundException} for a missing file, {@link SegmentIOException} for a resource that ran
+     * out (descriptors, memory, space) or an I/O error.
+     */
+    static SharedMemoryException failure(final String what, final Throwable ex)
+    {
+        if (ex instanceof SharedMemoryException)
+        {
+            return (SharedMemoryException)ex;
+        }
+        if (ex instanceof AccessDeniedException)
+        {
+            return new SegmentAccessDeniedException(what + ": permission denied", ex);
+        }
+        if (ex instanceof FileSystemException && isOutOfDescriptors((FileSystemException)ex) ||
+            String.valueOf(ex.getMessage()).contains("Too many open files"))
+        {
+            return new SegmentIOException(what + ": this process has no file descriptor left (Too many open " +
+                "files; raise the limit with ulimit -n, or close handles)", ex);
+        }
+        if (ex.getCause() instanceof OutOfMemoryError || ex instanceof OutOfMemoryError)
+        {
+            return new SegmentIOException(what + ": out of memory or address space for the mapping (" + ex + ")",
+                ex);
+        }
+        return new SegmentIOException(what + ": " + ex, ex);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+
+    private static FileIdentity checkOpened(
+        final FileChannel channel,
+        final String name,
+        final Path path,
+        final FileIdentity checked,
+        final boolean allowForeignOwner)
+    {
+        final FileIdentity opened;
+        try
+        {
+            closeOnExec(channel);
+            opened = FileDescriptors.statOrLstat(channel, path);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            Attachments.dispose(channel, null);
+            throw failure("cannot identify the file of segment '" + name + "' at " + path, ex);
+        }
+        if (!opened.isRegularFile() || !opened.sameFileAs(checked))
+        {
+            Attachments.dispose(channel, opened);
+            throw new InvalidSegmentException("'" + name + "' at " + path + " was replaced while it was being " +
+                "opened (the descriptor is not the regular file that was checked); refusing it");
+        }
+        if (!allowForeignOwner)
+        {
+            final SegmentAccessDeniedException foreign = SegmentSecurity.foreignOwner(opened.uid(), name, path);
+            if (foreign != null)
+            {
+                Attachments.dispose(channel, opened);
+                throw foreign;
+            }
+        }
+        return opened;
+    }
+
+    private static void closeOnExec(final FileChannel channel) throws IOException
+    {
+        final int fd = FileDescriptors.numberOf(channel);
+        if (fd >= 0 && OfdLocks.isSupported())
+        {
+            OfdLocks.setCloseOnExec(fd);
+        }
+    }
+
+    private static MappedByteBuffer map(
+        final FileChannel channel, final SegmentGeometry geometry, final String name, final Path path)
+        throws IOException
+    {
+        try
+        {
+            return channel.map(FileChannel.MapMode.READ_WRITE, 0, geometry.fileLength());
+        }
+        catch (final OutOfMemoryError ex)
+        {
+            throw new SegmentIOException("cannot map segment '" + name + "' at " + path + " (" +
+                geometry.fileLength() + " bytes): out of memory or address space", ex);
         }
     }
 
@@ -215,37 +413,49 @@ public final class SegmentFiles
     private static SegmentGeometry awaitHeader(
         final FileChannel channel, final String name, final Path path, final Duration initTimeout) throws IOException
     {
-        final long deadline = System.nanoTime() + Math.max(0, initTimeout.toNanos());
-        UnsafeBuffer header = null;
-        while (true)
+        final long deadline = System.nanoTime() + saturatedNanos(initTimeout);
+        MappedByteBuffer mapped = null;
+        try
         {
-            final long size = channel.size();
-            if (header == null && size >= SegmentDescriptor.HEADER_LENGTH)
+            while (true)
             {
-                header = new UnsafeBuffer(channel.map(FileChannel.MapMode.READ_ONLY, 0, SegmentDescriptor.HEADER_LENGTH));
-            }
-            if (header != null)
-            {
-                // acquire: the header fields read below are those written before the magic was published.
-                final long magic = header.getLongVolatile(SegmentDescriptor.MAGIC_OFFSET);
-                if (magic == SegmentDescriptor.MAGIC)
+                final long size = channel.size();
+                if (mapped == null && size >= SegmentDescriptor.HEADER_LENGTH)
                 {
-                    return validateHeader(header, channel.size(), name, path);
+                    mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, SegmentDescriptor.HEADER_LENGTH);
                 }
-                if (magic != 0)
+                long magic = -1;
+                if (mapped != null)
                 {
-                    throw new InvalidSegmentException("'" + name + "' at " + path + " is not a segment: magic " +
-                        hex(magic) + ", expected " + hex(SegmentDescriptor.MAGIC));
+                    final UnsafeBuffer header = new UnsafeBuffer(mapped);
+                    // acquire: the header fields read below are those written before the magic was published.
+                    magic = header.getLongVolatile(SegmentDescriptor.MAGIC_OFFSET);
+                    if (magic == SegmentDescriptor.MAGIC)
+                    {
+                        return validateHeader(header, channel.size(), name, path);
+                    }
+                    if (magic != 0)
+                    {
+                        throw new InvalidSegmentException("'" + name + "' at " + path + " is not a segment: magic " +
+                            hex(magic) + ", expected " + hex(SegmentDescriptor.MAGIC));
+                    }
                 }
+                if (System.nanoTime() - deadline >= 0)
+                {
+                    throw new SegmentNotReadyException("segment '" + name + "' at " + path + " was not initialised " +
+                        "within " + initTimeout + " (file length " + size + ", magic " +
+                        (magic == -1 ? "absent" : "0") + "): its creator is still initialising it or died doing " +
+                        "so, or it is not a segment; unlink it if it is stale");
+                }
+                LockSupport.parkNanos(INIT_POLL_NANOS);
             }
-            if (System.nanoTime() - deadline >= 0)
+        }
+        finally
+        {
+            if (mapped != null)
             {
-                throw new InvalidSegmentException("segment '" + name + "' at " + path + " was not initialised within " +
-                    initTimeout + " (file length " + size + ", magic " +
-                    (header == null ? "absent" : "0") + "): it is not a segment, or its creator is still " +
-                    "initialising it or died doing so; unlink it if it is stale");
+                UnsafeApi.invokeCleaner(mapped); // this thread's own mapping: unmapped now, not at some GC
             }
-            LockSupport.parkNanos(INIT_POLL_NANOS);
         }
     }
 
@@ -257,7 +467,9 @@ public final class SegmentFiles
         if (version != SegmentDescriptor.LAYOUT_VERSION)
         {
             throw new InvalidSegmentException(where + " has layout version " + version + "; this library reads " +
-                "version " + SegmentDescriptor.LAYOUT_VERSION);
+                "version " + SegmentDescriptor.LAYOUT_VERSION + (version < SegmentDescriptor.LAYOUT_VERSION ?
+                " (made by an older shm-ipc: unlink and recreate it with this version)" :
+                " (made by a newer shm-ipc: upgrade this program)"));
         }
         final int headerLength = header.getInt(SegmentDescriptor.HEADER_LENGTH_OFFSET);
         if (headerLength != SegmentDescriptor.HEADER_LENGTH)
@@ -299,44 +511,19 @@ public final class SegmentFiles
     {
         if (!Files.isDirectory(directory))
         {
-            throw new SharedMemoryException("segment directory " + directory + " does not exist or is not a directory");
-        }
-    }
-
-    private static void requireRegularFile(final Path path, final String name)
-    {
-        final BasicFileAttributes attributes;
-        try
-        {
-            attributes = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        }
-        catch (final NoSuchFileException ex)
-        {
-            throw notFound(name, path);
-        }
-        catch (final IOException ex)
-        {
-            throw new SharedMemoryException("cannot read attributes of segment '" + name + "' at " + path + ": " +
-                ex, ex);
-        }
-        if (attributes.isSymbolicLink())
-        {
-            throw new InvalidSegmentException("'" + name + "' at " + path + " is a symbolic link; segments are " +
-                "never opened through links");
-        }
-        if (attributes.isDirectory())
-        {
-            throw new InvalidSegmentException("'" + name + "' at " + path + " is a directory, not a segment");
-        }
-        if (!attributes.isRegularFile())
-        {
-            throw new InvalidSegmentException("'" + name + "' at " + path + " is not a regular file");
+            throw new SegmentNotFoundException("segment directory " + directory + " does not exist or is not a " +
+                "directory");
         }
     }
 
     private static SegmentNotFoundException notFound(final String name, final Path path)
     {
         return new SegmentNotFoundException("no segment '" + name + "': " + path + " does not exist");
+    }
+
+    private static boolean isOutOfDescriptors(final FileSystemException ex)
+    {
+        return String.valueOf(ex.getReason()).contains("Too many open files");
     }
 
     private static void checkFreeSpace(final Path directory, final String name, final long fileLength)
@@ -348,11 +535,13 @@ public final class SegmentFiles
         }
         catch (final IOException ex)
         {
-            throw new SharedMemoryException("cannot read free space of " + directory + ": " + ex, ex);
+            // Not fatal (it fails when descriptors run out, for one): filling the file reports a lack of space too.
+            LOG.debug("cannot read the free space of {}: {}", directory, ex.toString());
+            return;
         }
         if (usable < fileLength)
         {
-            throw new SharedMemoryException(noSpaceMessage(directory, name, fileLength, usable));
+            throw new SegmentIOException(noSpaceMessage(directory, name, fileLength, usable));
         }
     }
 
@@ -365,7 +554,6 @@ public final class SegmentFiles
 
     /** Allocates every page of the file now, through write(2), so a full tmpfs reports ENOSPC here. */
     private static void fill(final FileChannel channel, final long length, final String name, final Path directory)
-        throws IOException
     {
         final ByteBuffer zeros = ByteBuffer.allocate((int)Math.min(FILL_CHUNK, length));
         long position = 0;
@@ -388,7 +576,7 @@ public final class SegmentFiles
             {
                 // keep -1: the original failure matters more
             }
-            throw new SharedMemoryException(noSpaceMessage(directory, name, length, usable) + " (" + ex + ")", ex);
+            throw new SegmentIOException(noSpaceMessage(directory, name, length, usable) + " (" + ex + ")", ex);
         }
     }
 
@@ -407,21 +595,22 @@ public final class SegmentFiles
         }
     }
 
-    private static String hex(final long value)
-    {
-        return String.format("0x%016x", value);
-    }
-
-    private static void closeQuietly(final FileChannel channel)
+    /** @return the duration in nanoseconds, {@link Long#MAX_VALUE} if longer than that (292 years). */
+    static long saturatedNanos(final Duration duration)
     {
         try
         {
-            channel.close();
+            return Math.max(0, duration.toNanos());
         }
-        catch (final IOException ignore)
+        catch (final ArithmeticException tooLong)
         {
-            // closing after a failure: the failure is what the caller needs
+            return duration.isNegative() ? 0 : Long.MAX_VALUE;
         }
+    }
+
+    private static String hex(final long value)
+    {
+        return String.format("0x%016x", value);
     }
 
     private static void deleteQuietly(final Path path)
@@ -434,5 +623,15 @@ public final class SegmentFiles
         {
             LOG.warn("could not remove {} after a failed create: {}", path, ex.toString());
         }
+    }
+
+    /**
+     * A created file and its mapping.
+     *
+     * @param file    the file.
+     * @param mapping the whole file, mapped read-write.
+     */
+    record Mapped(SegmentFile file, MappedByteBuffer mapping)
+    {
     }
 }

@@ -1,16 +1,16 @@
 package io.shmipc.segment;
 
-import io.shmipc.InvalidSegmentException;
+import io.shmipc.SegmentAccessDeniedException;
 import io.shmipc.SharedMemoryException;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 /**
  * Ownership checks for segment files: {@code /dev/shm} is world-writable, so another user can plant a file under a
- * name a program is about to open. A segment owned by another user is refused unless the caller allows it.
+ * name a program is about to open. A segment owned by another user is refused unless the caller allows it. The owner
+ * compared is that of the opened descriptor ({@code fstat}), against this process's effective uid.
  */
 public final class SegmentSecurity
 {
@@ -22,23 +22,20 @@ public final class SegmentSecurity
     }
 
     /**
-     * @throws InvalidSegmentException if the file at {@code path} is owned by a user other than this process's
-     * effective user and {@code allowForeignOwner} is {@code false}.
+     * @return the refusal of a segment file owned by {@code fileUid} if that is not this process's effective user,
+     * or {@code null} if it is.
      */
-    public static void requireOwner(final Path path, final String name, final boolean allowForeignOwner)
+    public static SegmentAccessDeniedException foreignOwner(final int fileUid, final String name, final Path path)
     {
-        if (allowForeignOwner)
-        {
-            return;
-        }
-        final int fileUid = uid(path);
         final int ourUid = effectiveUid();
-        if (fileUid != ourUid)
+        if (fileUid == ourUid)
         {
-            throw new InvalidSegmentException("segment '" + name + "' at " + path + " is owned by uid " + fileUid +
-                ", not by this process's uid " + ourUid + "; refusing it (a file planted by another user?). " +
-                "Allow it with SharedMemoryBuilder.allowForeignOwner(true) if that user is trusted");
+            return null;
         }
+        return new SegmentAccessDeniedException("segment '" + name + "' at " + path + " is owned by uid " + fileUid +
+            ", not by this process's effective uid " + ourUid + "; refusing it (a file planted by another user?). " +
+            "Allow it explicitly (SharedMemoryBuilder.allowForeignOwner, or the tool's --allow-foreign-owner) if " +
+            "that user is trusted");
     }
 
     /**
@@ -64,17 +61,5 @@ public final class SegmentSecurity
                 ": " + ex, ex);
         }
         throw new SharedMemoryException("no Uid: line in " + PROC_SELF_STATUS);
-    }
-
-    private static int uid(final Path path)
-    {
-        try
-        {
-            return (Integer)Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        }
-        catch (final IOException | UnsupportedOperationException ex)
-        {
-            throw new SharedMemoryException("cannot read the owner of " + path + ": " + ex, ex);
-        }
     }
 }

@@ -1,8 +1,10 @@
 package io.shmipc.interop;
 
 import io.shmipc.segment.SegmentSecurity;
+import io.shmipc.testing.OtherUsers;
 import io.shmipc.testing.TestDirectory;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
@@ -15,8 +17,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Java, C and Python end the same way on every case of the shared list of damaged and hostile files
  * ({@code clients/testdata/hostile-files.tsv}): the same refusal (or acceptance), with a message naming the bad
- * value. Cases that need root (giving a file to another user) or a non-root user (root ignores file modes) are
- * reported as skipped where they cannot run.
+ * value. The cases that need root (giving a file to another user) carry the tag {@value OtherUsers#TAG} and run in
+ * the root pass; those that need a non-root user (root ignores file modes) are reported as skipped when run as root.
  */
 class HostileFilesInteropTest
 {
@@ -27,13 +29,24 @@ class HostileFilesInteropTest
     {
         final List<HostileCase> cases = HostileCase.load();
         assertTrue(cases.size() > 20, "the shared list has " + cases.size() + " cases");
-        return cases.stream().map(c -> DynamicTest.dynamicTest(c.name, () -> check(c)));
+        return cases.stream().filter(c -> !c.requires.equals("root"))
+            .map(c -> DynamicTest.dynamicTest(c.name, () -> check(c)));
     }
 
+    @Tag(OtherUsers.TAG)
+    @TestFactory
+    Stream<DynamicTest> everyLanguageTreatsEachRootOnlyHostileFileTheSameWay()
+    {
+        assertTrue(SegmentSecurity.effectiveUid() == 0, "tagged " + OtherUsers.TAG + ": run as root");
+        return HostileCase.load().stream().filter(c -> c.requires.equals("root"))
+            .map(c -> DynamicTest.dynamicTest(c.name, () -> check(c)));
+    }
+
+    @Tag(OtherUsers.TAG)
     @Test
     void aForeignOwnerIsAcceptedWhenAllowed() throws Exception
     {
-        assumeTrue(SegmentSecurity.effectiveUid() == 0, "needs root to give a file to another user");
+        assertTrue(SegmentSecurity.effectiveUid() == 0, "tagged " + OtherUsers.TAG + ": run as root");
         try (TestDirectory dir = TestDirectory.create())
         {
             final HostileCase foreign = HostileCase.load().stream().filter(c -> c.name.equals("foreign-owner"))
@@ -50,9 +63,8 @@ class HostileFilesInteropTest
 
     private static void check(final HostileCase hostile) throws Exception
     {
-        final boolean root = SegmentSecurity.effectiveUid() == 0;
-        assumeTrue(!hostile.requires.equals("root") || root, "needs root to give a file to another user");
-        assumeTrue(!hostile.requires.equals("nonroot") || !root, "root ignores file modes");
+        assumeTrue(!hostile.requires.equals("nonroot") || SegmentSecurity.effectiveUid() != 0,
+            "root ignores file modes: this case runs in the non-root pass");
         try (TestDirectory dir = TestDirectory.create())
         {
             hostile.build(dir.path());

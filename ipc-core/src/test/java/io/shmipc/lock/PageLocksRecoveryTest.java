@@ -28,7 +28,9 @@ class PageLocksRecoveryTest
 
     private final UnsafeBuffer file = new UnsafeBuffer(
         ByteBuffer.allocateDirect(SegmentDescriptor.HEADER_LENGTH + PAGES * SegmentDescriptor.LOCK_STRIDE));
-    private final PageLocks locks = new PageLocks(file, "test", PAGES, OURS, slot -> slot == DEAD, TIMEOUT_NANOS);
+    private final PageLocks locks =
+        new PageLocks(file, "test", PAGES, slot -> slot == DEAD, TIMEOUT_NANOS, Cancellation.NEVER);
+    private static final long FOREVER = PageLocks.NO_TIMEOUT;
 
     private int offset(final int page)
     {
@@ -47,19 +49,20 @@ class PageLocksRecoveryTest
     void aWriterTakesADeadOwnersPageOverKeepingItHeldAndTorn()
     {
         final long held = holdAs(1, DEAD);
-        locks.lock(1, 1);
+        final long taken = locks.lock(1, 1, OURS, FOREVER);
         final long word = locks.lockWord(1);
-        assertEquals(LockWord.takenOver(held, OURS), word);
+        // (the writer may have set W while it slept on the page: waiters are not part of who holds it)
+        assertEquals(LockWord.takenOver(held, OURS), word & ~LockWord.WAITERS_BIT);
         assertTrue(LockWord.isHeld(word) && LockWord.isTorn(word));
         assertEquals(OURS, LockWord.owner(word));
         assertEquals(LockWord.sequence(held), LockWord.sequence(word), "the sequence stays odd: still held");
         assertEquals(1, locks.counter(CounterId.OWNER_RECOVERIES));
 
-        locks.unlock(1, 1, 1, 0); // a partial write: the mark stays
-        assertThrows(TornPageException.class, () -> locks.tryOptimisticRead(1, 1));
-        locks.lock(1, 1);
-        locks.unlock(1, 1, 1, 1); // a whole-page write: the mark goes
-        final long stamp = locks.tryOptimisticRead(1, 1);
+        locks.unlock(1, 1, OURS, taken, 1, 0); // a partial write: the mark stays
+        assertThrows(TornPageException.class, () -> locks.tryOptimisticRead(1, 1, FOREVER));
+        final long again = locks.lock(1, 1, OURS, FOREVER);
+        locks.unlock(1, 1, OURS, again, 1, 1); // a whole-page write: the mark goes
+        final long stamp = locks.tryOptimisticRead(1, 1, FOREVER);
         assertTrue(locks.validate(1, 1, stamp));
         assertFalse(LockWord.isTorn(locks.lockWord(1)));
     }
@@ -68,7 +71,7 @@ class PageLocksRecoveryTest
     void aReaderReleasesADeadOwnersPageAsTornAndReportsIt()
     {
         final long held = holdAs(2, DEAD);
-        final TornPageException torn = assertThrows(TornPageException.class, () -> locks.tryOptimisticRead(0, 3));
+        final TornPageException torn = assertThrows(TornPageException.class, () -> locks.tryOptimisticRead(0, 3, FOREVER));
         assertEquals(2, torn.page());
         final long word = locks.lockWord(2);
         assertEquals(LockWord.releasedTorn(held), word);
@@ -76,7 +79,7 @@ class PageLocksRecoveryTest
         assertEquals(0, LockWord.owner(word));
         assertEquals(1, locks.counter(CounterId.OWNER_RECOVERIES));
         // Reads of the other pages are unaffected.
-        final long stamp = locks.tryOptimisticRead(3, 3);
+        final long stamp = locks.tryOptimisticRead(3, 3, FOREVER);
         assertTrue(locks.validate(3, 3, stamp));
     }
 
@@ -86,11 +89,11 @@ class PageLocksRecoveryTest
         final long held = holdAs(0, ALIVE);
         final CompletableFuture<Void> writer = CompletableFuture.runAsync(() ->
         {
-            locks.lock(0, 0);
-            locks.unlock(0, 0, 0, 0);
+            final long taken = locks.lock(0, 0, OURS, FOREVER);
+            locks.unlock(0, 0, OURS, taken, 0, 0);
         });
         assertThrows(TimeoutException.class, () -> writer.get(300, TimeUnit.MILLISECONDS)); // 15 timeouts
-        assertEquals(held, locks.lockWord(0), "untouched while its owner lives");
+        assertEquals(held, locks.lockWord(0) & ~LockWord.WAITERS_BIT, "untouched while its owner lives");
         file.putLongVolatile(offset(0), LockWord.released(held)); // the live owner finishes
         writer.get(10, TimeUnit.SECONDS);
         assertEquals(0, locks.counter(CounterId.OWNER_RECOVERIES));
@@ -100,14 +103,16 @@ class PageLocksRecoveryTest
     @Test
     void pagesHeldWithoutASlotOrByThisProcessAreNeverTakenOver() throws Exception
     {
-        final PageLocks everyoneDead = new PageLocks(file, "test", PAGES, OURS, slot -> true, 0);
+        // A liveness that calls every other slot dead, as OwnerSlot would if no other process held one.
+        final PageLocks everyoneDead =
+            new PageLocks(file, "test", PAGES, slot -> slot != OURS, 0, Cancellation.NEVER);
         for (final int owner : new int[] {0, OURS})
         {
             final long held = holdAs(0, owner);
             final CompletableFuture<Long> reader =
-                CompletableFuture.supplyAsync(() -> everyoneDead.tryOptimisticRead(0, 0));
+                CompletableFuture.supplyAsync(() -> everyoneDead.tryOptimisticRead(0, 0, FOREVER));
             assertThrows(TimeoutException.class, () -> reader.get(100, TimeUnit.MILLISECONDS));
-            assertEquals(held, everyoneDead.lockWord(0));
+            assertEquals(held, everyoneDead.lockWord(0) & ~LockWord.WAITERS_BIT);
             file.putLongVolatile(offset(0), LockWord.released(held));
             reader.get(10, TimeUnit.SECONDS);
         }
@@ -135,8 +140,8 @@ class PageLocksRecoveryTest
         {
             holdAs(page, DEAD);
         }
-        locks.lock(0, PAGES - 1);
-        locks.unlock(0, PAGES - 1, 0, PAGES - 1);
+        final long taken = locks.lock(0, PAGES - 1, OURS, FOREVER);
+        locks.unlock(0, PAGES - 1, OURS, taken, 0, PAGES - 1);
         for (int page = 0; page < PAGES; page++)
         {
             final long word = locks.lockWord(page);

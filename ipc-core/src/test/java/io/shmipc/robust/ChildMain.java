@@ -1,6 +1,9 @@
 package io.shmipc.robust;
 
 import io.shmipc.SharedMemory;
+import io.shmipc.SharedMemoryBuilder;
+import io.shmipc.SharedMemoryException;
+import io.shmipc.segment.SegmentSecurity;
 import io.shmipc.TornPageException;
 
 import java.nio.channels.FileChannel;
@@ -15,6 +18,11 @@ import java.util.Arrays;
  */
 public final class ChildMain
 {
+    /** The library's test hook (package-private io.shmipc.lock.TestHooks): each write pauses this long, in ms. */
+    static final String PAUSE_PROPERTY = "shmipc.test.pauseInWriteMillis";
+    /** What a write prints when it starts its pause. */
+    static final String PAUSED_MARKER = "SHMIPC-PAUSED-IN-WRITE";
+
     /** Printed by {@code hammer} once its first write has started. */
     static final String WRITING = "WRITING";
     /** Printed by {@code write} after its write returned. */
@@ -31,24 +39,120 @@ public final class ChildMain
         final String name = args[2];
         switch (mode)
         {
-            case "write" -> write(directory, name, Integer.parseInt(args[3]), Byte.parseByte(args[4]));
+            case "write" -> write(directory, name, Integer.parseInt(args[3]), Byte.parseByte(args[4]),
+                args.length > 5 ? Integer.parseInt(args[5]) : 0);
             case "hammer" -> hammer(directory, name);
             case "probe" -> probe(directory, name, Integer.parseInt(args[3]));
             case "read-truncated" -> readTruncated(directory, name, args[3]);
             case "check-visibility" -> checkVisibility(directory, name);
+            case "create" -> create(directory, name, Long.parseLong(args[3]));
+            case "open" -> open(directory, name, args.length > 3 && args[3].equals("allow-foreign"), false);
+            case "open-or-create" -> open(directory, name, false, true);
+            case "churn" -> churn(directory, name, Integer.parseInt(args[3]));
+            case "exhaust" -> exhaust(directory, name);
+            case "overflow" -> overflow(directory, name);
             default -> throw new IllegalArgumentException("unknown mode " + mode);
         }
     }
 
-    /** Writes {@code length} bytes of {@code value} at offset 0 (pausing inside if the test hook is on). */
-    private static void write(final Path directory, final String name, final int length, final byte value)
+    /** Creates a one-page segment holding {@code value} at offset 0, and exits (the segment stays). */
+    private static void create(final Path directory, final String name, final long value)
+    {
+        try (SharedMemory shm = SharedMemory.builder(name).directory(directory).pages(1).create())
+        {
+            shm.writeLong(0, value);
+            System.out.println("CREATED by uid " + SegmentSecurity.effectiveUid());
+        }
+    }
+
+    /** Opens (or opens or creates) a one-page segment and prints {@code READ value}, or {@code REFUSED ...}. */
+    private static void open(final Path directory, final String name, final boolean allowForeign,
+        final boolean orCreate)
+    {
+        final SharedMemoryBuilder builder = SharedMemory.builder(name).directory(directory)
+            .allowForeignOwner(allowForeign);
+        try (SharedMemory shm = orCreate ? builder.pages(1).openOrCreate() : builder.open())
+        {
+            System.out.println("READ " + shm.readLong(0));
+        }
+        catch (final SharedMemoryException ex)
+        {
+            System.out.println("REFUSED " + ex.getClass().getSimpleName() + ": " + ex.getMessage());
+        }
+    }
+
+    /**
+     * Opens and closes the segment {@code cycles} times while one handle of it stays open, then prints the number of
+     * open descriptors before and after ({@code FDS before after}).
+     */
+    private static void churn(final Path directory, final String name, final int cycles) throws Exception
+    {
+        try (SharedMemory kept = SharedMemory.builder(name).directory(directory).open())
+        {
+            final long before = openDescriptors();
+            for (int i = 0; i < cycles; i++)
+            {
+                try (SharedMemory again = SharedMemory.builder(name).directory(directory).open())
+                {
+                    again.writeLong(8, i);
+                }
+            }
+            System.out.println("FDS " + before + " " + openDescriptors() + " value " + kept.readLong(8));
+        }
+    }
+
+    /** Creates segments {@code name-0}, {@code name-1}... keeping them all open, until one fails; prints how. */
+    private static void exhaust(final Path directory, final String name)
+    {
+        final java.util.List<SharedMemory> open = new java.util.ArrayList<>();
+        try
+        {
+            for (int i = 0; i < 100_000; i++)
+            {
+                open.add(SharedMemory.builder(name + "-" + i).directory(directory).pages(1).create());
+            }
+            System.out.println("NEVER FAILED");
+        }
+        catch (final RuntimeException ex)
+        {
+            System.out.println("FAILED after " + open.size() + ": " + ex.getClass().getSimpleName() + ": " +
+                ex.getMessage());
+        }
+        open.forEach(SharedMemory::close);
+    }
+
+    /** Drives stack overflows into a multi-page write ({@link io.shmipc.testing.Overflow}) and prints the result. */
+    private static void overflow(final Path directory, final String name) throws Exception
+    {
+        try (SharedMemory shm = SharedMemory.builder(name).directory(directory).open())
+        {
+            final String[] result = new String[1];
+            final Thread thread = new Thread(null, () -> result[0] = io.shmipc.testing.Overflow.run(shm), "deep",
+                256 * 1024);
+            thread.start();
+            thread.join();
+            System.out.println("OVERFLOW " + result[0]);
+        }
+    }
+
+    static long openDescriptors() throws Exception
+    {
+        try (var fds = java.nio.file.Files.list(Path.of("/proc/self/fd")))
+        {
+            return fds.count();
+        }
+    }
+
+    /** Writes {@code length} bytes of {@code value} at {@code offset} (pausing inside if the test hook is on). */
+    private static void write(final Path directory, final String name, final int length, final byte value,
+        final int offset)
     {
         try (SharedMemory shm = SharedMemory.builder(name).directory(directory).open())
         {
             System.out.println("SLOT " + shm.ownerSlot());
             final byte[] bytes = new byte[length];
             Arrays.fill(bytes, value);
-            shm.write(0, bytes);
+            shm.write(offset, bytes);
             System.out.println(WROTE);
         }
     }

@@ -5,7 +5,6 @@ import io.shmipc.SharedMemoryBuilder;
 import io.shmipc.TornPageException;
 import io.shmipc.layout.CounterId;
 import io.shmipc.layout.LockWord;
-import io.shmipc.lock.TestHooks;
 import io.shmipc.testing.JavaProcess;
 import io.shmipc.testing.TestDirectoryExtension;
 import org.junit.jupiter.api.Test;
@@ -33,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DeadOwnerRecoveryTest
 {
     private static final Logger LOG = LoggerFactory.getLogger(DeadOwnerRecoveryTest.class);
-    private static final String PAUSE_FOREVER = "-D" + TestHooks.PAUSE_PROPERTY + "=600000";
+    private static final String PAUSE_FOREVER = "-D" + ChildMain.PAUSE_PROPERTY + "=600000";
 
     @RegisterExtension
     final TestDirectoryExtension dir = new TestDirectoryExtension();
@@ -54,7 +53,7 @@ class DeadOwnerRecoveryTest
             try (JavaProcess child = JavaProcess.startWith(List.of(PAUSE_FOREVER), ChildMain.class,
                 "write", dir.path().toString(), "killed", String.valueOf(2 * pageSize), "2"))
             {
-                child.awaitLine(TestHooks.PAUSED_MARKER, 60);
+                child.awaitLine(ChildMain.PAUSED_MARKER, 60);
                 final int childSlot = Integer.parseInt(child.lastLineStartingWith("SLOT ").substring(5));
                 assertNotEquals(shm.ownerSlot(), childSlot);
                 for (int page = 0; page < 2; page++)
@@ -103,7 +102,7 @@ class DeadOwnerRecoveryTest
             try (JavaProcess child = JavaProcess.startWith(List.of(PAUSE_FOREVER), ChildMain.class,
                 "write", dir.path().toString(), "takeover", "100", "9"))
             {
-                child.awaitLine(TestHooks.PAUSED_MARKER, 60);
+                child.awaitLine(ChildMain.PAUSED_MARKER, 60);
                 child.kill();
             }
             final byte[] page = filled(shm.pageSize(), (byte)4);
@@ -123,10 +122,10 @@ class DeadOwnerRecoveryTest
         {
             shm.writeLong(0, 1L);
             try (JavaProcess child = JavaProcess.startWith(
-                List.of("-D" + TestHooks.PAUSE_PROPERTY + "=1500"), ChildMain.class,
+                List.of("-D" + ChildMain.PAUSE_PROPERTY + "=1500"), ChildMain.class,
                 "write", dir.path().toString(), "slow", "8", "7"))
             {
-                child.awaitLine(TestHooks.PAUSED_MARKER, 60);
+                child.awaitLine(ChildMain.PAUSED_MARKER, 60);
                 assertTrue(LockWord.isHeld(shm.lockWord(0)));
                 // The child stays alive and holds the page for 1.5 s, 30 times the recovery timeout: this read
                 // waits for it and checks its liveness every 10 ms meanwhile, and must never take the page over.

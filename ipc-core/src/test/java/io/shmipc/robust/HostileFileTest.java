@@ -1,6 +1,9 @@
 package io.shmipc.robust;
 
 import io.shmipc.InvalidSegmentException;
+import io.shmipc.SegmentAccessDeniedException;
+import io.shmipc.testing.OtherUsers;
+import org.junit.jupiter.api.Tag;
 import io.shmipc.SharedMemory;
 import io.shmipc.segment.SegmentSecurity;
 import io.shmipc.testing.JavaProcess;
@@ -18,7 +21,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Files that another user planted, and a file truncated under a process that has it mapped.
@@ -31,19 +33,18 @@ class HostileFileTest
     final TestDirectoryExtension dir = new TestDirectoryExtension();
 
     @Test
+    @Tag(OtherUsers.TAG) // only root can give a file away
     void aSegmentOwnedByAnotherUserIsRefusedUnlessAllowed() throws Exception
     {
-        // Only root can give a file away; elsewhere this test is reported as skipped, not passed.
-        assumeTrue(SegmentSecurity.effectiveUid() == 0, "needs root to chown a file to another user");
         SharedMemory.builder("planted").directory(dir.path()).pages(1).create().close();
         final Path path = dir.path().resolve("planted");
         Files.setAttribute(path, "unix:uid", OTHER_UID, LinkOption.NOFOLLOW_LINKS);
 
-        final InvalidSegmentException refused = assertThrows(InvalidSegmentException.class,
+        final SegmentAccessDeniedException refused = assertThrows(SegmentAccessDeniedException.class,
             () -> SharedMemory.builder("planted").directory(dir.path()).open());
         assertTrue(refused.getMessage().contains("owned by uid " + OTHER_UID), refused.getMessage());
         assertTrue(refused.getMessage().contains("allowForeignOwner"), refused.getMessage());
-        assertThrows(InvalidSegmentException.class,
+        assertThrows(SegmentAccessDeniedException.class,
             () -> SharedMemory.builder("planted").directory(dir.path()).pages(1).openOrCreate());
 
         try (SharedMemory shm = SharedMemory.builder("planted").directory(dir.path()).allowForeignOwner(true).open())

@@ -61,29 +61,36 @@ class OwnerSlotTest
     }
 
     @Test
-    void theSlotOutlivesAClosedHandleUntilTheLastHandleIsUnreachable() throws Exception
+    void theSlotIsReleasedByTheLastCloseOrWhenAnUnclosedLastHandleIsCollected() throws Exception
     {
-        SharedMemory kept = SharedMemory.builder("gc").directory(dir.path()).pages(1).create();
+        final SharedMemory kept = SharedMemory.builder("gc").directory(dir.path()).pages(1).create();
         final int slot = kept.ownerSlot();
-        SharedMemory other = SharedMemory.builder("gc").directory(dir.path()).open();
-        other.close();
-        final WeakReference<SharedMemory> otherRef = new WeakReference<>(other);
-        other = null;
-        awaitCollected(otherRef);
-        assertEquals("ALIVE", probe("gc", slot), "another handle of the file is still in use");
-
+        SharedMemory.builder("gc").directory(dir.path()).open().close();
+        assertEquals("ALIVE", probe("gc", slot), "another handle of the file is still open");
         kept.close();
-        assertEquals("ALIVE", probe("gc", slot), "a closed handle keeps the slot while it is reachable");
-        final WeakReference<SharedMemory> keptRef = new WeakReference<>(kept);
-        kept = null;
-        awaitCollected(keptRef);
+        assertEquals("DEAD", awaitProbe("gc", slot, "DEAD"), "the last close releases the slot, no GC needed");
+
+        // A handle that is never closed gives its share back when it is collected (the fallback for leaks).
+        SharedMemory leaked = SharedMemory.builder("gc").directory(dir.path()).open();
+        final int leakedSlot = leaked.ownerSlot();
+        final WeakReference<SharedMemory> leakedRef = new WeakReference<>(leaked);
+        leaked = null;
+        awaitCollected(leakedRef);
+        assertEquals("DEAD", awaitProbe("gc", leakedSlot, "DEAD"));
+    }
+
+    private String awaitProbe(final String name, final int slot, final String expected) throws InterruptedException
+    {
         String seen = null;
-        for (int i = 0; i < 20 && !"DEAD".equals(seen); i++)
+        for (int i = 0; i < 40 && !expected.equals(seen); i++)
         {
-            Thread.sleep(50); // the cleaner thread releases the slot shortly after collection
-            seen = probe("gc", slot);
+            seen = probe(name, slot);
+            if (!expected.equals(seen))
+            {
+                Thread.sleep(50);
+            }
         }
-        assertEquals("DEAD", seen, "the slot is released once no handle of the file is reachable");
+        return seen;
     }
 
     private static void awaitCollected(final WeakReference<?> ref) throws InterruptedException

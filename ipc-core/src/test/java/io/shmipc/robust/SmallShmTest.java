@@ -1,82 +1,94 @@
 package io.shmipc.robust;
 
+import io.shmipc.SegmentIOException;
 import io.shmipc.SharedMemory;
-import io.shmipc.SharedMemoryException;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.shmipc.testing.OtherUsers;
+import io.shmipc.testing.SmallTmpfs;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A segment larger than the free space of its file system (Docker's /dev/shm is 64 MiB) fails at create with a
- * message naming the free space and --shm-size, and leaves nothing behind. Uses a 1 MiB tmpfs mounted for the test;
- * where mounting is not permitted (not root, no CAP_SYS_ADMIN) the test is reported as skipped.
+ * Segments in a small {@code /dev/shm} (Docker's is 64 MiB): one larger than the free space fails at create with a
+ * message naming the free space and --shm-size and leaves nothing behind; an existing one opens whatever the free
+ * space; closing the last handle gives the memory back at once, with no garbage collection. Each test mounts its own
+ * tmpfs, which needs root.
  */
+@Tag(OtherUsers.TAG)
 class SmallShmTest
 {
-    private Path mountPoint;
-    private boolean mounted;
+    private static final int MIB = 1 << 20;
 
-    @BeforeEach
-    void mount() throws Exception
+    @Test
+    void aSegmentLargerThanTheFreeSpaceFailsAtCreateNamingShmSize()
     {
-        mountPoint = Files.createTempDirectory("shmipc-small-shm-");
-        mounted = run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mountPoint.toString()) == 0;
-        assumeTrue(mounted, "cannot mount a small tmpfs here (needs root / CAP_SYS_ADMIN)");
-    }
-
-    @AfterEach
-    void unmount() throws Exception
-    {
-        if (mounted)
+        try (SmallTmpfs tmpfs = SmallTmpfs.mount("1m"))
         {
-            // lazy: the handle closed above keeps its descriptor and mapping until it is garbage collected
-            assertEquals(0, run("umount", "-l", mountPoint.toString()), "umount " + mountPoint);
+            final SegmentIOException ex = assertThrows(SegmentIOException.class,
+                () -> SharedMemory.builder("too-big").directory(tmpfs.path()).pages(512).create()); // 2 MiB + header
+            assertTrue(ex.getMessage().contains("--shm-size"), ex.getMessage());
+            assertTrue(ex.getMessage().contains("bytes free"), ex.getMessage());
+            assertFalse(Files.exists(tmpfs.path().resolve("too-big")), "nothing is left under the name");
+
+            // One that fits is created, zero-filled, and usable to its last byte.
+            try (SharedMemory shm = SharedMemory.builder("fits").directory(tmpfs.path()).pages(128).create())
+            {
+                shm.writeLong(shm.capacity() - 8, 99L);
+                assertEquals(99L, shm.readLong(shm.capacity() - 8));
+                // A second one no longer fits: the first one's pages are really allocated.
+                assertThrows(SegmentIOException.class,
+                    () -> SharedMemory.builder("second").directory(tmpfs.path()).pages(128).create());
+                assertFalse(Files.exists(tmpfs.path().resolve("second")));
+            }
+            assertTrue(SharedMemory.builder("fits").directory(tmpfs.path()).unlink());
         }
-        Files.deleteIfExists(mountPoint);
     }
 
     @Test
-    void aSegmentLargerThanTheFreeSpaceFailsAtCreateNamingShmSize() throws IOException
+    void openOrCreateOpensAnExistingSegmentWhateverTheFreeSpace()
     {
-        final SharedMemoryException ex = assertThrows(SharedMemoryException.class,
-            () -> SharedMemory.builder("too-big").directory(mountPoint).pages(512).create()); // 2 MiB + header
-        assertTrue(ex.getMessage().contains("--shm-size"), ex.getMessage());
-        assertTrue(ex.getMessage().contains("bytes free"), ex.getMessage());
-        assertFalse(Files.exists(mountPoint.resolve("too-big")), "nothing is left under the name");
-
-        // One that fits is created, zero-filled, and usable to its last byte.
-        try (SharedMemory shm = SharedMemory.builder("fits").directory(mountPoint).pages(128).create())
+        try (SmallTmpfs tmpfs = SmallTmpfs.mount("1m");
+            SharedMemory first = SharedMemory.builder("big").directory(tmpfs.path()).pages(160).create())
         {
-            shm.writeLong(shm.capacity() - 8, 99L);
-            assertEquals(99L, shm.readLong(shm.capacity() - 8));
+            first.writeLong(0, 31L);
+            assertTrue(tmpfs.usableSpace() < first.capacity(), "less free space than the segment's size now");
+            try (SharedMemory second = SharedMemory.builder("big").directory(tmpfs.path()).pages(160).openOrCreate())
+            {
+                assertFalse(second.created());
+                assertEquals(31L, second.readLong(0));
+            }
         }
-        // A second one no longer fits: the first one's pages are really allocated.
-        assertThrows(SharedMemoryException.class,
-            () -> SharedMemory.builder("second").directory(mountPoint).pages(128).create());
-        assertFalse(Files.exists(mountPoint.resolve("second")));
-        assertTrue(SharedMemory.builder("fits").directory(mountPoint).unlink());
     }
 
-    private static int run(final String... command) throws Exception
+    @Test
+    void threeHundredCreateWriteCloseUnlinkCyclesOf16MiBFitIn64MiBWithoutGarbageCollection()
     {
-        final Process process = new ProcessBuilder(command).redirectErrorStream(true)
-            .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!process.waitFor(30, TimeUnit.SECONDS))
+        final byte[] megabyte = new byte[MIB];
+        try (SmallTmpfs tmpfs = SmallTmpfs.mount("64m"))
         {
-            process.destroyForcibly();
-            return -1;
+            for (int cycle = 0; cycle < 300; cycle++)
+            {
+                try (SharedMemory shm = SharedMemory.builder("churn").directory(tmpfs.path()).pages(16 * 256)
+                    .create())
+                {
+                    for (int offset = 0; offset < shm.capacity(); offset += MIB)
+                    {
+                        shm.write(offset, megabyte);
+                    }
+                }
+                catch (final SegmentIOException ex)
+                {
+                    throw new AssertionError("cycle " + cycle + ": " + ex.getMessage(), ex);
+                }
+                assertTrue(SharedMemory.builder("churn").directory(tmpfs.path()).unlink());
+            }
+            assertTrue(tmpfs.usableSpace() > 60L * MIB, "all given back: " + tmpfs.usableSpace() + " bytes free");
         }
-        return process.exitValue();
     }
 }

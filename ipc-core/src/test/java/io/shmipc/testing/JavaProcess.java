@@ -49,31 +49,115 @@ public final class JavaProcess implements AutoCloseable
     private static JavaProcess start(
         final boolean agronaFlag, final List<String> jvmOptions, final Class<?> mainClass, final String... args)
     {
-        final List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        if (agronaFlag)
+        return launch(mainClass).agronaFlag(agronaFlag).jvmOptions(jvmOptions).args(args).start();
+    }
+
+    /** @return a launch of {@code mainClass} to configure further: user, descriptor limit, options. */
+    public static Launch launch(final Class<?> mainClass)
+    {
+        return new Launch(mainClass);
+    }
+
+    /** How to start a child JVM: with or without the Agrona flag, as another user, under a descriptor limit. */
+    public static final class Launch
+    {
+        private final Class<?> mainClass;
+        private boolean agronaFlag = true;
+        private List<String> jvmOptions = List.of();
+        private List<String> args = List.of();
+        private List<String> prefix = List.of();
+        private String classPath = System.getProperty("java.class.path");
+        private String description = "";
+
+        private Launch(final Class<?> mainClass)
         {
-            command.addAll(List.of(AgronaAccess.requiredFlag().split(" ")));
+            this.mainClass = mainClass;
         }
-        command.addAll(jvmOptions);
-        command.add("-Xmx256m");
-        command.add("-XX:+UseSerialGC");
-        command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(mainClass.getName());
-        command.addAll(List.of(args));
-        try
+
+        /** @return this launch, with or without the flag Agrona needs. */
+        public Launch agronaFlag(final boolean agronaFlag)
         {
-            final Path output = Files.createTempFile("shmipc-child-", ".log");
-            final ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(output.toFile());
-            builder.environment().remove("JAVA_TOOL_OPTIONS");
-            return new JavaProcess(builder.start(), output, mainClass.getSimpleName() + " " + String.join(" ", args));
+            this.agronaFlag = agronaFlag;
+            return this;
         }
-        catch (final IOException ex)
+
+        /** @return this launch, with these JVM options. */
+        public Launch jvmOptions(final List<String> jvmOptions)
         {
-            throw new UncheckedIOException(ex);
+            this.jvmOptions = List.copyOf(jvmOptions);
+            return this;
+        }
+
+        /** @return this launch, with these program arguments. */
+        public Launch args(final String... args)
+        {
+            this.args = List.of(args);
+            return this;
+        }
+
+        /**
+         * Runs the child as user {@code uid} and group {@code gid} ({@code setpriv}; needs root) with a copy of the
+         * class path that user can read.
+         *
+         * @return this launch.
+         */
+        public Launch asUser(final int uid, final int gid)
+        {
+            this.prefix = concat(prefix, OtherUsers.commandPrefix(uid, gid));
+            this.classPath = OtherUsers.readableClassPath();
+            this.description += " as uid " + uid;
+            return this;
+        }
+
+        /** @return this launch, under {@code ulimit -n limit}. */
+        public Launch fileLimit(final int limit)
+        {
+            this.prefix = concat(prefix, List.of("prlimit", "--nofile=" + limit + ":" + limit, "--"));
+            this.description += " with ulimit -n " + limit;
+            return this;
+        }
+
+        /** Starts the child, capturing its output. */
+        public JavaProcess start()
+        {
+            final List<String> command = new ArrayList<>(prefix);
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            if (agronaFlag)
+            {
+                command.addAll(List.of(AgronaAccess.requiredFlag().split(" ")));
+            }
+            if (Runtime.version().feature() >= 22)
+            {
+                command.add("--enable-native-access=ALL-UNNAMED");
+            }
+            command.addAll(jvmOptions);
+            command.add("-Xmx256m");
+            command.add("-XX:+UseSerialGC");
+            command.add("-cp");
+            command.add(classPath);
+            command.add(mainClass.getName());
+            command.addAll(args);
+            try
+            {
+                final Path output = Files.createTempFile("shmipc-child-", ".log");
+                final ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile());
+                builder.environment().remove("JAVA_TOOL_OPTIONS");
+                return new JavaProcess(builder.start(), output,
+                    mainClass.getSimpleName() + " " + String.join(" ", args) + description);
+            }
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException(ex);
+            }
+        }
+
+        private static List<String> concat(final List<String> a, final List<String> b)
+        {
+            final List<String> all = new ArrayList<>(a);
+            all.addAll(b);
+            return all;
         }
     }
 

@@ -46,6 +46,13 @@ final class CreateCommand implements Callable<Integer>
     public Integer call()
     {
         final Set<PosixFilePermission> permissions = parseMode(mode);
+        if ((Integer.parseInt(mode, 8) & 0044) != 0)
+        {
+            spec.commandLine().getErr().println("warning: mode " + mode + " lets other users read the segment, and " +
+                "a user who can read it can hold read locks on its owner-slot bytes: new processes then cannot " +
+                "attach, and a dead writer's pages are not recovered (docs/FORMAT.md, hostile files). Grant read " +
+                "access only to users you trust as much as writers.");
+        }
         try (SharedMemory shm = dir.segment(name).pages(pages).pageSize(pageSize).permissions(permissions).create())
         {
             spec.commandLine().getOut().printf("created %s: %d pages x %d bytes = %d bytes (file %s)%n",

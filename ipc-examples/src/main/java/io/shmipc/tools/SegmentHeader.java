@@ -4,17 +4,16 @@ import io.shmipc.InvalidSegmentException;
 import io.shmipc.SegmentNotFoundException;
 import io.shmipc.SharedMemoryException;
 import io.shmipc.layout.SegmentDescriptor;
+import io.shmipc.segment.Attachments;
 import io.shmipc.segment.SegmentGeometry;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 
@@ -68,18 +67,14 @@ final class SegmentHeader
             throw new InvalidSegmentException("too short for a header (" + attributes.size() + " bytes)");
         }
         final ByteBuffer header = ByteBuffer.allocate(SegmentDescriptor.HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS))
+        // Through the library's registry: if this process has the segment open, closing a descriptor of our own
+        // would drop its owner slot lock.
+        final long size = Attachments.read(path, header, 0);
+        if (size < 0)
         {
-            while (header.hasRemaining() && channel.read(header) >= 0)
-            {
-                // read the whole header
-            }
-            return parse(header, channel.size());
+            throw new SegmentNotFoundException("no segment: " + path + " does not exist");
         }
-        catch (final IOException ex)
-        {
-            throw new SharedMemoryException("cannot read " + path + ": " + ex, ex);
-        }
+        return parse(header, size);
     }
 
     private static SegmentHeader parse(final ByteBuffer header, final long fileLength)

@@ -135,6 +135,10 @@ class ShmipcCliTest
         final CliRun run = ok("create", "quotes", "--pages", "3", "--page-size", "1024", "--mode", "0640",
             "--dir", dir);
         assertTrue(run.out.startsWith("created quotes: 3 pages x 1024 bytes"), run::toString);
+        assertTrue(run.err.contains("warning: mode 0640 lets other users read") && run.err.contains("read locks"),
+            run::toString);
+        assertFalse(ok("create", "private", "--pages", "1", "--dir", dir).err.contains("warning"),
+            "the default mode 0600 warns of nothing");
         final Path file = directory.path().resolve("quotes");
         assertEquals("rw-r-----", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         try (SharedMemory shm = SharedMemory.builder("quotes").directory(directory.path()).open())

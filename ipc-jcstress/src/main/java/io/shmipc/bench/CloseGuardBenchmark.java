@@ -2,8 +2,8 @@ package io.shmipc.bench;
 
 import io.shmipc.SharedMemory;
 import io.shmipc.lock.PageLocks;
-import io.shmipc.segment.MappedSegment;
-import io.shmipc.segment.SegmentFiles;
+import io.shmipc.segment.Attachment;
+import io.shmipc.segment.Attachments;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -78,9 +78,10 @@ public class CloseGuardBenchmark
             Path.of(System.getProperty("java.io.tmpdir"));
         directory = Files.createTempDirectory(parent, "shmipc-guard-bench-");
         shm = SharedMemory.builder("bench").directory(directory).pages(4).create();
-        final MappedSegment segment = SegmentFiles.open(directory, "bench", Duration.ofSeconds(5));
+        // The handle's own attachment (this JVM keeps one per file): the same mapping the library reads.
+        final Attachment segment = Attachments.open(directory, "bench", Duration.ofSeconds(5), false);
         file = segment.file();
-        locks = new PageLocks(file, "bench", segment.geometry().pageCount(), 0);
+        locks = new PageLocks(file, "bench", segment.geometry().pageCount());
         dataOffset = (int)segment.geometry().dataOffset();
         pageShift = Integer.numberOfTrailingZeros(segment.geometry().pageSize());
         capacity = segment.geometry().capacity();
@@ -167,7 +168,7 @@ public class CloseGuardBenchmark
         long stamp;
         do
         {
-            stamp = locks.tryOptimisticRead(first, last);
+            stamp = locks.tryOptimisticRead(first, last, PageLocks.NO_TIMEOUT);
             file.getBytes(dataOffset + at, out, 0, length);
         }
         while (!locks.validate(first, last, stamp));

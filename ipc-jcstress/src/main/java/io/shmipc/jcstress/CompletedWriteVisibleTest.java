@@ -1,5 +1,7 @@
 package io.shmipc.jcstress;
 
+import io.shmipc.lock.PageLocks;
+
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.Expect;
@@ -43,7 +45,7 @@ public class CompletedWriteVisibleTest
         long value;
         do
         {
-            stamp = f.locks.tryOptimisticRead(page, page);
+            stamp = f.locks.tryOptimisticRead(page, page, PageLocks.NO_TIMEOUT);
             value = f.file.getLong(LockedFile.at(page, 0));
         }
         while (!f.locks.validate(page, page, stamp));

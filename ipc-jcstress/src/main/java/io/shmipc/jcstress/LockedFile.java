@@ -13,6 +13,8 @@ import java.nio.ByteBuffer;
 final class LockedFile
 {
     static final int PAGES = 3;
+    /** The owner slot every writer of the tests uses (threads of one process share their process's slot). */
+    static final int OWNER = 1;
     static final int PAGE_SIZE = 64;
     static final int LONGS_PER_PAGE = PAGE_SIZE / Long.BYTES;
     static final int DATA_OFFSET = SegmentDescriptor.HEADER_LENGTH + PAGES * SegmentDescriptor.LOCK_STRIDE;
@@ -23,7 +25,7 @@ final class LockedFile
     LockedFile()
     {
         file = new UnsafeBuffer(ByteBuffer.allocateDirect(DATA_OFFSET + PAGES * PAGE_SIZE));
-        locks = new PageLocks(file, "jcstress", PAGES, 1);
+        locks = new PageLocks(file, "jcstress", PAGES);
     }
 
     /** @return the file offset of the long at {@code index} (8-byte units) of page {@code page}. */
@@ -35,7 +37,7 @@ final class LockedFile
     /** Writes {@code value} into all eight longs of each page {@code first..last}, ascending, holding them all. */
     void write(final int first, final int last, final long value)
     {
-        locks.lock(first, last);
+        final long held = locks.lock(first, last, OWNER, PageLocks.NO_TIMEOUT);
         for (int page = first; page <= last; page++)
         {
             for (int i = 0; i < LONGS_PER_PAGE; i++)
@@ -43,7 +45,7 @@ final class LockedFile
                 file.putLong(at(page, i), value);
             }
         }
-        locks.unlock(first, last, first, last);
+        locks.unlock(first, last, OWNER, held, first, last);
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.shmipc.jcstress;
 
+import io.shmipc.lock.PageLocks;
+
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.Expect;
@@ -37,7 +39,7 @@ public class MultiPageSnapshotTest
         long c;
         do
         {
-            stamp = f.locks.tryOptimisticRead(0, 2);
+            stamp = f.locks.tryOptimisticRead(0, 2, PageLocks.NO_TIMEOUT);
             c = f.copy(2);
             b = f.copy(1);
             a = f.copy(0);

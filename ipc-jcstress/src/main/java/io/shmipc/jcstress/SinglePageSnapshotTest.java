@@ -1,5 +1,7 @@
 package io.shmipc.jcstress;
 
+import io.shmipc.lock.PageLocks;
+
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.Expect;
@@ -38,7 +40,7 @@ public class SinglePageSnapshotTest
         long b;
         do
         {
-            stamp = f.locks.tryOptimisticRead(0, 0);
+            stamp = f.locks.tryOptimisticRead(0, 0, PageLocks.NO_TIMEOUT);
             a = f.copy(0);
             b = f.copy(0);
         }

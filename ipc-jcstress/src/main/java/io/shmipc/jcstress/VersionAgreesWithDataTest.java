@@ -1,5 +1,7 @@
 package io.shmipc.jcstress;
 
+import io.shmipc.lock.PageLocks;
+
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.Expect;
@@ -37,7 +39,7 @@ public class VersionAgreesWithDataTest
         long value;
         do
         {
-            stamp = f.locks.tryOptimisticRead(0, 0);
+            stamp = f.locks.tryOptimisticRead(0, 0, PageLocks.NO_TIMEOUT);
             value = f.file.getLong(LockedFile.at(0, 0));
         }
         while (!f.locks.validate(0, 0, stamp));

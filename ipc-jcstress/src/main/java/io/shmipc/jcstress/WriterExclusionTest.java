@@ -1,5 +1,7 @@
 package io.shmipc.jcstress;
 
+import io.shmipc.lock.PageLocks;
+
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
@@ -42,9 +44,9 @@ public class WriterExclusionTest
 
     private void increment(final int first, final int last)
     {
-        f.locks.lock(first, last);
+        final long held = f.locks.lock(first, last, LockedFile.OWNER, PageLocks.NO_TIMEOUT);
         final int at = LockedFile.at(1, 3);
         f.file.putLong(at, f.file.getLong(at) + 1);
-        f.locks.unlock(first, last, first, last);
+        f.locks.unlock(first, last, LockedFile.OWNER, held, first, last);
     }
 }

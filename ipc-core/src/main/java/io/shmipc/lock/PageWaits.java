@@ -1,0 +1,322 @@
+package io.shmipc.lock;
+
+import io.shmipc.LockTimeoutException;
+import io.shmipc.TornPageException;
+import io.shmipc.WaitInterruptedException;
+import io.shmipc.layout.CounterId;
+import io.shmipc.layout.LockWord;
+import io.shmipc.sys.Futex;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The slow paths of {@link PageLocks}: waiting for a held page (a reader, a writer) or for a page's version to change,
+ * and what ends such a wait besides the page itself.
+ *
+ * <h2>How a wait waits</h2>
+ * Spin ({@link Backoff#SPIN_ITERATIONS} checks), then yield ({@link Backoff#YIELD_ITERATIONS}), then sleep: with
+ * futex support (JDK 22+) in {@code FUTEX_WAIT} on the lock word's low 32 bits, after setting the word's W bit with a
+ * CAS so that the next release wakes it, for at most {@link #MAX_SLEEP_NANOS} (a releaser that cannot wake it, such
+ * as a JDK 17 process or a dead one, costs at most that); without, {@link LockSupport#parkNanos} for
+ * {@link Backoff#PARK_NANOS}.
+ *
+ * <h2>What ends a wait</h2>
+ * Checked after every yield or sleep, and every {@value #CHECK_MASK_PLUS_ONE} spins, before the word is loaded again:
+ * the handle being closed ({@link IllegalStateException}), the thread's interrupt ({@link WaitInterruptedException},
+ * the interrupt status kept), the call's timeout ({@link LockTimeoutException}; {@code awaitChange} returns instead).
+ * Checking before touching the mapping again also means that a thread that slept through a {@code close()} never
+ * touches memory the close released.
+ *
+ * <h2>Dead holders</h2>
+ * A page held by the same write for longer than the recovery timeout has its holder's slot probed (then every
+ * {@link PageLocks#LIVENESS_RECHECK_NANOS}); a dead holder's page is taken over by a writer, or released torn by a
+ * reader. A slot already found dead by this handle (a racy per-handle cache, reset when a probe finds the slot alive
+ * again) is probed at once on the other pages it held.
+ */
+final class PageWaits
+{
+    /** Longest single futex sleep. */
+    static final long MAX_SLEEP_NANOS = 10_000_000L;
+    private static final int CHECK_MASK = 0xFF;
+    private static final int CHECK_MASK_PLUS_ONE = CHECK_MASK + 1;
+    private static final int YIELD_START = Backoff.SPIN_ITERATIONS;
+    private static final int SLEEP_START = Backoff.SPIN_ITERATIONS + Backoff.YIELD_ITERATIONS;
+    /** The bits that say who holds a page and how far it got: a W bit set by another waiter does not restart the
+     * recovery clock. */
+    private static final long WATCHED_BITS = ~LockWord.WAITERS_BIT;
+
+    private final PageLocks locks;
+    private final OwnerLiveness liveness;
+    private final long recoveryNanos;
+    private final long recheckNanos;
+    private final Cancellation cancellation;
+    /** Last owner slot found dead: a page held by it is checked at once. A racy cache; a stale value costs a probe. */
+    private int lastDeadOwner;
+
+    PageWaits(
+        final PageLocks locks, final OwnerLiveness liveness, final long recoveryNanos, final Cancellation cancellation)
+    {
+        this.locks = locks;
+        this.liveness = liveness;
+        this.recoveryNanos = recoveryNanos;
+        this.recheckNanos = Math.min(recoveryNanos, PageLocks.LIVENESS_RECHECK_NANOS);
+        this.cancellation = cancellation;
+    }
+
+    /** A read found {@code page} held or torn ({@code seen}). Returns a free, untorn word. */
+    long awaitFree(final int page, final int offset, final long seen, final long timeoutNanos)
+    {
+        long word = seen;
+        if ((word & LockWord.HELD_BIT) == 0)
+        {
+            throw new TornPageException(locks.segmentName, page);
+        }
+        locks.increment(CounterId.READ_RETRIES);
+        final long start = System.nanoTime();
+        boolean slow = false;
+        long watched = word & WATCHED_BITS;
+        long checkAt = start + firstCheckDelay(word);
+        for (int i = 0; ; i++)
+        {
+            pause(i, offset, word, checkAt, start, timeoutNanos);
+            if (i >= YIELD_START || (i & CHECK_MASK) == 0)
+            {
+                final long now = System.nanoTime();
+                endIfCancelled(page, word, now, start, timeoutNanos, true);
+                if (!slow && now - start > PageLocks.SLOW_WAIT_NANOS)
+                {
+                    slow = true;
+                    locks.increment(CounterId.SLOW_WAITS);
+                }
+                word = locks.file.getLongVolatile(offset);
+                if ((word & WATCHED_BITS) != watched)
+                {
+                    watched = word & WATCHED_BITS;
+                    checkAt = now + firstCheckDelay(word);
+                }
+                else if ((word & LockWord.HELD_BIT) != 0 && now - checkAt >= 0)
+                {
+                    if (isOwnerDead(word))
+                    {
+                        // A reader never waits for ever on a dead writer: it releases the page on the dead writer's
+                        // behalf, marked torn, and reports the torn page. Only this page: the dead writer's other
+                        // pages stay held until a writer takes them over or a process claims its slot.
+                        if (locks.releaseTorn(offset, word))
+                        {
+                            locks.recovered(page, word, "released");
+                        }
+                        word = locks.file.getLongVolatile(offset);
+                    }
+                    else
+                    {
+                        checkAt = now + recheckNanos;
+                    }
+                }
+            }
+            else
+            {
+                word = locks.file.getLongVolatile(offset);
+            }
+            if ((word & LockWord.HELD_BIT) == 0)
+            {
+                if ((word & LockWord.TORN_BIT) != 0)
+                {
+                    throw new TornPageException(locks.segmentName, page);
+                }
+                return word;
+            }
+        }
+    }
+
+    /** A write found {@code page} held or lost the CAS. Returns the word it set once it holds the page. */
+    long lockContended(final int page, final int offset, final int owner, final long timeoutNanos)
+    {
+        locks.increment(CounterId.WRITE_CONTENDED);
+        final long start = System.nanoTime();
+        boolean slow = false;
+        long watched = 0;
+        long checkAt = 0;
+        for (int i = 0; ; i++)
+        {
+            final long word = locks.file.getLongVolatile(offset);
+            if ((word & LockWord.HELD_BIT) == 0)
+            {
+                final long held = LockWord.locked(word, owner);
+                if (locks.file.compareAndSetLong(offset, word, held))
+                {
+                    return held;
+                }
+                continue; // lost a race for a free page: look again at once
+            }
+            if (i == 0 || (word & WATCHED_BITS) != watched)
+            {
+                watched = word & WATCHED_BITS;
+                checkAt = System.nanoTime() + firstCheckDelay(word);
+            }
+            pause(i, offset, word, checkAt, start, timeoutNanos);
+            if (i >= YIELD_START || (i & CHECK_MASK) == 0)
+            {
+                final long now = System.nanoTime();
+                endIfCancelled(page, word, now, start, timeoutNanos, true);
+                if (!slow && now - start > PageLocks.SLOW_WAIT_NANOS)
+                {
+                    slow = true;
+                    locks.increment(CounterId.SLOW_WAITS);
+                }
+                if (now - checkAt >= 0)
+                {
+                    final long current = locks.file.getLongVolatile(offset);
+                    if ((current & WATCHED_BITS) == watched && isOwnerDead(current))
+                    {
+                        // The sequence stays odd: this writer holds the page from here on, marked torn until a
+                        // write covers it whole.
+                        final long takenOver = LockWord.takenOver(current, owner);
+                        if (locks.file.compareAndSetLong(offset, current, takenOver))
+                        {
+                            locks.recovered(page, current, "took over");
+                            return takenOver;
+                        }
+                    }
+                    checkAt = now + recheckNanos;
+                }
+            }
+        }
+    }
+
+    /** Waits until the version of {@code page} differs from {@code seen}; returns it, or {@code seen} on timeout. */
+    long awaitVersion(final int page, final int offset, final long seen, final long timeoutNanos, final IdleStrategy idle)
+    {
+        long word = locks.file.getLongVolatile(offset);
+        if (word >>> LockWord.VERSION_SHIFT != seen)
+        {
+            return word >>> LockWord.VERSION_SHIFT;
+        }
+        final long start = System.nanoTime();
+        if (idle != null)
+        {
+            idle.reset();
+        }
+        for (int i = 0; ; i++)
+        {
+            if (idle != null)
+            {
+                idle.idle();
+            }
+            else
+            {
+                pause(i, offset, word, Long.MAX_VALUE, start, timeoutNanos);
+            }
+            if (idle != null || i >= YIELD_START || (i & CHECK_MASK) == 0)
+            {
+                final long now = System.nanoTime();
+                endIfCancelled(page, word, now, start, timeoutNanos, false);
+                if (now - start - timeoutNanos >= 0)
+                {
+                    word = locks.file.getLongVolatile(offset);
+                    return word >>> LockWord.VERSION_SHIFT != seen ? word >>> LockWord.VERSION_SHIFT : seen;
+                }
+            }
+            word = locks.file.getLongVolatile(offset);
+            if (word >>> LockWord.VERSION_SHIFT != seen)
+            {
+                return word >>> LockWord.VERSION_SHIFT;
+            }
+        }
+    }
+
+    /**
+     * Waits once: spin, yield, or sleep on the word (futex, W set first) or park. A sleep lasts at most until the
+     * next liveness check {@code checkAt} or the call's deadline, and at most {@link #MAX_SLEEP_NANOS}.
+     */
+    private void pause(
+        final int iteration, final int offset, final long word, final long checkAt, final long start,
+        final long timeoutNanos)
+    {
+        if (iteration < YIELD_START)
+        {
+            Thread.onSpinWait();
+        }
+        else if (iteration < SLEEP_START)
+        {
+            Thread.yield();
+        }
+        else if (locks.futex)
+        {
+            final long now = System.nanoTime();
+            long nanos = Math.min(MAX_SLEEP_NANOS, checkAt - now);
+            if (timeoutNanos != PageLocks.NO_TIMEOUT)
+            {
+                nanos = Math.min(nanos, start + timeoutNanos - now);
+            }
+            sleep(offset, word, Math.max(nanos, 1_000L));
+        }
+        else
+        {
+            LockSupport.parkNanos(Backoff.PARK_NANOS);
+        }
+    }
+
+    /** Sleeps on the word's futex while it is {@code word} with W set; returns at once if it changed. */
+    private void sleep(final int offset, final long word, final long nanos)
+    {
+        long expected = word;
+        if ((expected & LockWord.WAITERS_BIT) == 0)
+        {
+            expected |= LockWord.WAITERS_BIT;
+            if (!locks.file.compareAndSetLong(offset, word, expected))
+            {
+                return; // the word changed: the caller looks at it again
+            }
+        }
+        locks.increment(CounterId.SLEEPS);
+        Futex.await(locks.futexAddress(offset), (int)expected, nanos);
+    }
+
+    /** Ends the wait with the right exception if the handle was closed, the thread interrupted or time ran out. */
+    private void endIfCancelled(
+        final int page, final long word, final long now, final long start, final long timeoutNanos,
+        final boolean timeoutThrows)
+    {
+        if (cancellation.isClosed())
+        {
+            throw new IllegalStateException("segment '" + locks.segmentName + "' is closed");
+        }
+        if (Thread.currentThread().isInterrupted())
+        {
+            throw new WaitInterruptedException("interrupted while waiting for page " + page + " of segment '" +
+                locks.segmentName + "' (" + LockWord.describe(word) + ")");
+        }
+        if (timeoutThrows && timeoutNanos != PageLocks.NO_TIMEOUT && now - start - timeoutNanos >= 0)
+        {
+            throw new LockTimeoutException("page " + page + " of segment '" + locks.segmentName + "' stayed held " +
+                "for longer than the timeout of " + timeoutNanos + " ns (" + LockWord.describe(word) + ")", page);
+        }
+    }
+
+    /** A page held by a slot already found dead is checked at once; any other after the recovery timeout. */
+    private long firstCheckDelay(final long word)
+    {
+        final int holder = LockWord.owner(word);
+        return holder != 0 && holder == lastDeadOwner ? 0 : recoveryNanos;
+    }
+
+    private boolean isOwnerDead(final long word)
+    {
+        final int holder = LockWord.owner(word);
+        if (holder == 0)
+        {
+            return false; // no slot to ask about
+        }
+        final boolean dead = liveness.isDead(holder);
+        if (dead)
+        {
+            lastDeadOwner = holder;
+        }
+        else if (holder == lastDeadOwner)
+        {
+            lastDeadOwner = 0; // the slot was claimed again by a live process
+        }
+        return dead;
+    }
+}

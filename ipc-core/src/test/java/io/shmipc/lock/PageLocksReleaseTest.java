@@ -1,0 +1,122 @@
+package io.shmipc.lock;
+
+import io.shmipc.OwnershipLostException;
+import io.shmipc.layout.CounterId;
+import io.shmipc.layout.LockWord;
+import io.shmipc.layout.SegmentDescriptor;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A release is a compare-and-swap from the value the writer set: a waiter's W bit is not a loss, a page taken over by
+ * another process is (the release stores nothing there, and says so), and a failed write releases its pages torn.
+ */
+class PageLocksReleaseTest
+{
+    private static final int PAGES = 4;
+    private static final int OURS = 3;
+    private static final int THEIRS = 9;
+    private static final long FOREVER = PageLocks.NO_TIMEOUT;
+
+    private final UnsafeBuffer file = new UnsafeBuffer(
+        ByteBuffer.allocateDirect(SegmentDescriptor.HEADER_LENGTH + PAGES * SegmentDescriptor.LOCK_STRIDE));
+    private final PageLocks locks = new PageLocks(file, "test", PAGES);
+
+    private int offset(final int page)
+    {
+        return SegmentDescriptor.HEADER_LENGTH + page * SegmentDescriptor.LOCK_STRIDE;
+    }
+
+    @Test
+    void aWaitersBitAddedWhileHeldIsNotALossAndIsClearedByTheRelease()
+    {
+        final long held = locks.lock(1, 1, OURS, FOREVER);
+        file.putLongVolatile(offset(1), file.getLongVolatile(offset(1)) | LockWord.WAITERS_BIT); // a waiter sleeps
+        locks.unlock(1, 1, OURS, held, 1, 1);
+        final long word = locks.lockWord(1);
+        assertFalse(LockWord.isHeld(word));
+        assertEquals(1, LockWord.version(word));
+        assertEquals(0, LockWord.owner(word));
+        assertEquals(locks.futex ? 0 : LockWord.WAITERS_BIT, word & LockWord.WAITERS_BIT,
+            "W is cleared by a releaser that wakes the sleepers, kept by one that cannot");
+        assertEquals(0, locks.counter(CounterId.LOST_OWNERSHIPS));
+    }
+
+    @Test
+    void aReleaseOfAPageTakenOverStoresNothingAndReportsTheLoss()
+    {
+        final long held = locks.lock(2, 2, OURS, FOREVER);
+        final long takenOver = LockWord.takenOver(file.getLongVolatile(offset(2)), THEIRS); // they thought us dead
+        file.putLongVolatile(offset(2), takenOver);
+        final OwnershipLostException lost =
+            assertThrows(OwnershipLostException.class, () -> locks.unlock(2, 2, OURS, held, 2, 2));
+        assertTrue(lost.getMessage().contains("no longer held"), lost.getMessage());
+        assertEquals(takenOver, locks.lockWord(2), "their hold is never written over");
+        assertEquals(1, locks.counter(CounterId.LOST_OWNERSHIPS));
+    }
+
+    @Test
+    void aMultiPageReleaseReleasesWhatIsStillItsAndReportsWhatIsNot()
+    {
+        final long held = locks.lock(0, 3, OURS, FOREVER);
+        final long releasedForUs = LockWord.releasedTorn(file.getLongVolatile(offset(1))); // a reader found us "dead"
+        file.putLongVolatile(offset(1), releasedForUs);
+        assertThrows(OwnershipLostException.class, () -> locks.unlock(0, 3, OURS, held, 0, 3));
+        assertEquals(releasedForUs, locks.lockWord(1));
+        for (final int page : new int[] {0, 2, 3})
+        {
+            final long word = locks.lockWord(page);
+            assertFalse(LockWord.isHeld(word), LockWord.describe(word));
+            assertEquals(1, LockWord.version(word));
+        }
+    }
+
+    @Test
+    void aPageReleasedAndTakenAgainUnderTheSameSlotNumberIsNotReleasedAsOurs()
+    {
+        // Our slot lock was lost; another process claimed the same slot number, released our page (claim recovery)
+        // and took it for a write of its own: same owner bits, a later sequence.
+        final long held = locks.lock(0, 1, OURS, FOREVER);
+        final long theirs = LockWord.locked(LockWord.releasedTorn(file.getLongVolatile(offset(0))), OURS);
+        file.putLongVolatile(offset(0), theirs);
+        assertThrows(OwnershipLostException.class, () -> locks.unlock(0, 1, OURS, held, 0, 1));
+        assertEquals(theirs, locks.lockWord(0), "a hold under our number but not our sequence is not ours");
+        final long single = locks.lock(3, 3, OURS, FOREVER);
+        final long theirsToo = LockWord.locked(LockWord.releasedTorn(file.getLongVolatile(offset(3))), OURS);
+        file.putLongVolatile(offset(3), theirsToo);
+        assertThrows(OwnershipLostException.class, () -> locks.unlock(3, 3, OURS, single, 3, 3));
+        assertEquals(theirsToo, locks.lockWord(3));
+    }
+
+    @Test
+    void aFailedWriteReleasesEveryPageItHeldMarkedTorn()
+    {
+        locks.lock(0, 2, OURS, FOREVER);
+        locks.releaseAfterFailure(0, 2, OURS, true);
+        for (int page = 0; page <= 2; page++)
+        {
+            final long word = locks.lockWord(page);
+            assertFalse(LockWord.isHeld(word));
+            assertTrue(LockWord.isTorn(word), "its bytes may be half written");
+        }
+        assertEquals(0, locks.lockWord(3));
+    }
+
+    @Test
+    void aWriterThatGivesBackPagesItNeverWroteLeavesThemAsTheyWere()
+    {
+        final long tornBefore = LockWord.releasedTorn(LockWord.locked(0, THEIRS));
+        file.putLongVolatile(offset(1), tornBefore);
+        final long held = locks.lock(0, 1, OURS, FOREVER);
+        locks.abandon(0, 1, OURS, held);
+        assertTrue(LockWord.isTorn(locks.lockWord(1)), "still torn: nothing was written");
+        assertFalse(LockWord.isHeld(locks.lockWord(0)) || LockWord.isHeld(locks.lockWord(1)));
+    }
+}
