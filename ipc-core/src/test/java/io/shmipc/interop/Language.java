@@ -65,6 +65,10 @@ enum Language
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(AgronaAccess.requiredFlag().split(" ")));
+        if (Runtime.version().feature() >= 22)
+        {
+            command.add("--enable-native-access=ALL-UNNAMED"); // the library's FFM calls (futex, OFD locks)
+        }
         // Every write pauses with its pages held (for hold; the other commands run in this JVM).
         command.add("-D" + JAVA_PAUSE_PROPERTY + "=600000");
         command.addAll(List.of("-Xmx128m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
