@@ -2,14 +2,25 @@
 # The snapshot demo in three containers sharing /dev/shm: builds the jar and the image, runs docker-compose.yml
 # (with `docker compose`, or `docker-compose`, or failing both the same three containers with `docker run`),
 # shows what each container printed, and removes the containers.
-# Usage: scripts/docker-demo.sh        Needs root or a docker group member on a fresh machine (it may install
-#                                     and start the engine through scripts/docker-engine.sh).
+# Usage: scripts/docker-demo.sh [--require-compose]
+#   Needs root or a docker group member on a fresh machine (it may install and start the engine, and compose,
+#   through scripts/docker-engine.sh). --require-compose fails instead of falling back to docker run (CI uses it:
+#   the compose file itself is what is tested). Env: SHMIPC_IMAGE, the image tag to build and run
+#   (default shmipc:latest).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 require_java_and_maven
 
-image=shmipc:latest
+require_compose=0
+case "${1:-}" in
+  --require-compose) require_compose=1 ;;
+  "") ;;
+  *) echo "usage: scripts/docker-demo.sh [--require-compose]" >&2; exit 2 ;;
+esac
+
+image="${SHMIPC_IMAGE:-shmipc:latest}"
+export SHMIPC_IMAGE="$image"
 project="shmipc-demo-$$"
 
 echo "== Docker engine and base image"
@@ -33,13 +44,32 @@ fi
 if [ ${#compose[@]} -gt 0 ]; then
   echo "== ${compose[*]} up: publisher (ipc: shareable) and two readers (ipc: service:publisher)"
   trap '"${compose[@]}" -p "$project" down --remove-orphans >/dev/null 2>&1 || true' EXIT
-  "${compose[@]}" -p "$project" up --no-build --no-color
+  "${compose[@]}" -p "$project" up --no-build --no-color -d
+  publisher="$("${compose[@]}" -p "$project" ps -q publisher)"
+  sleep 3
+  echo "== shmipc ls and stat from a fourth container in the publisher's IPC namespace"
+  docker run --rm --ipc "container:$publisher" "$image" ls
+  docker run --rm --ipc "container:$publisher" "$image" stat snapshot --count 2 --interval 1
   status=0
   for s in reader-1 reader-2; do
-    code="$(docker inspect -f '{{.State.ExitCode}}' "$("${compose[@]}" -p "$project" ps -q "$s")")"
+    code="$(docker wait "$("${compose[@]}" -p "$project" ps -q "$s")")"
     [ "$code" = 0 ] || { echo "ERROR: $s exited with $code" >&2; status=1; }
   done
+  docker wait "$publisher" >/dev/null
+  "${compose[@]}" -p "$project" logs --no-color
+  # Each reader must have seen whole records only, of the publisher's epoch.
+  for s in reader-1 reader-2; do
+    last="$("${compose[@]}" -p "$project" logs --no-color "$s" | grep -o 'samples=[0-9]* inconsistent=[0-9]*' | tail -1)"
+    case "$last" in
+      samples=0\ *|"") echo "ERROR: $s reported no samples" >&2; status=1 ;;
+      *inconsistent=0) ;;
+      *) echo "ERROR: $s read inconsistent records: $last" >&2; status=1 ;;
+    esac
+  done
   exit "$status"
+elif [ "$require_compose" = 1 ]; then
+  echo "ERROR: --require-compose, but neither 'docker compose' nor 'docker-compose' works (scripts/docker-engine.sh installs it)" >&2
+  exit 1
 fi
 
 # No compose on this machine: the same three containers, same settings, by hand.

@@ -36,9 +36,32 @@ start_s=$SECONDS
 exec 9>/tmp/docker-engine.lock
 flock -w 300 9 || fail "another scripts/docker-engine.sh holds /tmp/docker-engine.lock for > 300 s"
 
-# 1. Already up (from an earlier run or session)? Nothing to do.
+# Compose, for docker-compose.yml (scripts/docker-demo.sh): the `docker compose` plugin if the CLI has it, else
+# Debian's docker-compose (v1.29, Python; it talks to the engine's API directly and reads the Compose
+# Specification, so it needs neither the plugin nor a particular CLI). A missing compose is a warning here:
+# the engine itself is usable without it, and docker-demo.sh --require-compose is what fails on it.
+compose_answers() { docker compose version >/dev/null 2>&1 || docker-compose version >/dev/null 2>&1; }
+ensure_compose() {
+  compose_answers && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    log "WARNING: no docker compose, and installing docker-compose needs root"
+    return 0
+  fi
+  log "installing docker-compose from the Debian archive"
+  export DEBIAN_FRONTEND=noninteractive
+  local apt_log=/tmp/docker-engine-apt.log
+  if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends docker-compose; } >>"$apt_log" 2>&1; then
+    tail -n 15 "$apt_log" >&2
+    fail "apt-get install docker-compose failed (see $apt_log)"
+  fi
+  compose_answers || fail "docker-compose installed but 'docker-compose version' fails"
+  log "installed $(docker-compose version --short 2>/dev/null || echo docker-compose)"
+}
+
+# 1. Already up (from an earlier run or session)? Then only compose may be missing.
 if command -v docker >/dev/null 2>&1 && engine_answers; then
-  log "engine already answers; nothing to do"
+  ensure_compose
+  log "engine already answers"
   exit 0
 fi
 
@@ -87,4 +110,5 @@ until engine_answers; do
   fi
 done
 
+ensure_compose
 log "engine ready: server $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})' 2>/dev/null || echo '?') after $((SECONDS - start_s)) s"

@@ -7,8 +7,11 @@
 # scripts/docker-base-image.sh; they need root). Without Docker the container tests are skipped with a message,
 # unless REQUIRE_DOCKER=1 (CI sets it), which makes a missing engine fail the build.
 #
-# Environment: JDK25_HOME (default: the Temurin 25 JDK under /usr/lib/jvm, if present); SKIP_JDK25=1 to skip
-# that pass; REQUIRE_DOCKER=1.
+# Also: a project outside the repository built against the installed ipc-core (scripts/consumer-test.sh), the
+# compose demo (when Docker is there) and the javadoc doclint check of the public API.
+#
+# Environment: JDK25_HOME (default: the Temurin 25 JDK under /usr/lib/jvm, if present; without one that pass is
+# skipped with a warning, unless CI=true or REQUIRE_JDK25=1); SKIP_JDK25=1 to skip that pass; REQUIRE_DOCKER=1.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
@@ -38,25 +41,22 @@ bash scripts/test-clients.sh
 # --- Every module on JDK 25 (Java 17 bytecode) as a non-root user, without the container tests ------------------
 # Services run as ordinary users: the cross-process, CLI and security tests run as one here (scripts/nonroot-pass.sh
 # creates it when run as root). Tests that need root (tag needs-root: several users, mounting a small tmpfs) follow
-# as root, on the same JDK.
-jdk25="${JDK25_HOME:-}"
-if [ -z "$jdk25" ]; then
-  jdk25="$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -1 || true)"
-fi
-if [ "${SKIP_JDK25:-0}" = 1 ]; then
-  echo "SKIP_JDK25=1: not running the JDK 25 pass"
-elif [ -n "$jdk25" ] && [ -x "$jdk25/bin/java" ]; then
-  step "mvn clean verify, all modules, $("$jdk25/bin/java" -version 2>&1 | head -1), as a non-root user"
-  bash scripts/nonroot-pass.sh "$jdk25"
-  if [ "$(id -u)" = 0 ]; then
-    step "the tests that need root (tag needs-root), $("$jdk25/bin/java" -version 2>&1 | head -1)"
-    JAVA_HOME="$jdk25" mvn_batch clean verify -pl ipc-core,ipc-examples -am -Dshmipc.docker.skip=true \
-      -Dgroups=needs-root -Dsurefire.failIfNoSpecifiedTests=false
-  fi
-else
-  echo "ERROR: no JDK 25 found (set JDK25_HOME, or SKIP_JDK25=1 to skip that pass)" >&2
-  exit 1
-fi
+# as root, on the same JDK. No JDK 25 on this machine: a warning and no such pass, unless CI=true or REQUIRE_JDK25=1
+# (scripts/common.sh).
+bash scripts/selftest-jdk25.sh
+read -r jdk25_action jdk25_detail <<<"$(jdk25_decision)"
+case "$jdk25_action" in
+  run)
+    step "mvn clean verify, all modules, $("$jdk25_detail/bin/java" -version 2>&1 | head -1), as a non-root user"
+    bash scripts/nonroot-pass.sh "$jdk25_detail"
+    if [ "$(id -u)" = 0 ]; then
+      step "the tests that need root (tag needs-root), $("$jdk25_detail/bin/java" -version 2>&1 | head -1)"
+      JAVA_HOME="$jdk25_detail" mvn_batch clean verify -pl ipc-core,ipc-examples -am -Dshmipc.docker.skip=true \
+        -Dgroups=needs-root -Dsurefire.failIfNoSpecifiedTests=false
+    fi ;;
+  skip) echo "WARNING: skipping the JDK 25 pass: $jdk25_detail" >&2 ;;
+  *) echo "ERROR: $jdk25_detail" >&2; exit 1 ;;
+esac
 
 # --- The core on the default JDK (17: the process-lock and quiescence paths) as a non-root user ----------------
 step "mvn clean verify, ipc-core, $(java -version 2>&1 | head -1), as a non-root user"
@@ -66,8 +66,22 @@ bash scripts/nonroot-pass.sh "$(dirname "$(dirname "$(readlink -f "$(command -v 
 step "mvn clean verify, all modules, $(java -version 2>&1 | head -1), as $(id -un)"
 mvn_batch clean verify
 
+# --- A new project outside the repository uses the installed ipc-core: class path, module path, Maven exec -----
+step "consumer project (scripts/consumer-test.sh)"
+bash scripts/consumer-test.sh
+
+# --- docker-compose.yml itself, under compose (docker-engine.sh installs it) -----------------------------------
+if [ "${SHMIPC_DOCKER_READY:-0}" = 1 ]; then
+  step "compose demo (scripts/docker-demo.sh --require-compose)"
+  bash scripts/docker-demo.sh --require-compose
+fi
+
 # --- jcstress quick run -----------------------------------------------------------------------------------------
 step "jcstress (quick mode; the full run is scripts/jcstress.sh)"
 bash scripts/jcstress.sh --quick
+
+# --- The public API's javadoc: every doclint group, a warning fails (exported packages of module io.shmipc) ------
+step "javadoc -Xdoclint:all of io.shmipc and io.shmipc.layout"
+mvn_batch -pl ipc-core javadoc:javadoc-no-fork@api-doclint
 
 step "all tests passed"

@@ -9,6 +9,7 @@ public class InvalidSegmentException extends SharedMemoryException
 {
     private static final long serialVersionUID = 1L;
 
+    /** @param message what is wrong with which file. */
     public InvalidSegmentException(final String message)
     {
         super(message);

@@ -9,6 +9,7 @@ public class LockTimeoutException extends SharedMemoryException
 {
     private static final long serialVersionUID = 1L;
 
+    /** The page that stayed held. */
     private final int page;
 
     /**

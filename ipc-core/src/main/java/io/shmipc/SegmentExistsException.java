@@ -5,6 +5,7 @@ public class SegmentExistsException extends SharedMemoryException
 {
     private static final long serialVersionUID = 1L;
 
+    /** @param message which name, where. */
     public SegmentExistsException(final String message)
     {
         super(message);

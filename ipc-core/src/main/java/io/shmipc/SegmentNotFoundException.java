@@ -5,6 +5,7 @@ public class SegmentNotFoundException extends SharedMemoryException
 {
     private static final long serialVersionUID = 1L;
 
+    /** @param message which name, where. */
     public SegmentNotFoundException(final String message)
     {
         super(message);

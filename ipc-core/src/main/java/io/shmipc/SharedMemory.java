@@ -97,7 +97,10 @@ public final class SharedMemory implements AutoCloseable
         CLEANER.register(this, release);
     }
 
-    /** @return a builder for segment {@code name}, to set the directory, geometry and options. */
+    /**
+     * @param name the segment's name: a file name in the segment directory.
+     * @return a builder for segment {@code name}, to set the directory, geometry and options.
+     */
     public static SharedMemoryBuilder builder(final String name)
     {
         return new SharedMemoryBuilder(name);

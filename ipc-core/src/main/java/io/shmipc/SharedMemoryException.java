@@ -9,11 +9,16 @@ public class SharedMemoryException extends RuntimeException
 {
     private static final long serialVersionUID = 1L;
 
+    /** @param message what went wrong, naming the segment and the value or limit involved. */
     public SharedMemoryException(final String message)
     {
         super(message);
     }
 
+    /**
+     * @param message what went wrong, naming the segment and the value or limit involved.
+     * @param cause   the exception behind it.
+     */
     public SharedMemoryException(final String message, final Throwable cause)
     {
         super(message, cause);

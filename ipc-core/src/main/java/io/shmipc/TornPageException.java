@@ -9,8 +9,13 @@ public class TornPageException extends SharedMemoryException
 {
     private static final long serialVersionUID = 1L;
 
+    /** The page that is marked torn. */
     private final int page;
 
+    /**
+     * @param segment the segment's name.
+     * @param page    the page that is marked torn.
+     */
     public TornPageException(final String segment, final int page)
     {
         super("page " + page + " of segment '" + segment + "' may hold a torn write: its writer died while " +

@@ -48,45 +48,64 @@ public final class LockWord
     {
     }
 
-    /** @return whether a writer holds the page. */
+    /**
+     * @param word a lock word.
+     * @return whether a writer holds the page.
+     */
     public static boolean isHeld(final long word)
     {
         return (word & HELD_BIT) != 0;
     }
 
-    /** @return whether the page is marked torn. */
+    /**
+     * @param word a lock word.
+     * @return whether the page is marked torn.
+     */
     public static boolean isTorn(final long word)
     {
         return (word & TORN_BIT) != 0;
     }
 
-    /** @return whether a thread may be asleep waiting on the word. */
+    /**
+     * @param word a lock word.
+     * @return whether a thread may be asleep waiting on the word.
+     */
     public static boolean hasWaiters(final long word)
     {
         return (word & WAITERS_BIT) != 0;
     }
 
-    /** @return the owner slot stored in the word (0 if none). */
+    /**
+     * @param word a lock word.
+     * @return the owner slot stored in the word (0 if none).
+     */
     public static int owner(final long word)
     {
         return (int)(word & OWNER_MASK);
     }
 
-    /** @return the 48-bit sequence. */
+    /**
+     * @param word a lock word.
+     * @return the 48-bit sequence.
+     */
     public static long sequence(final long word)
     {
         return word >>> SEQUENCE_SHIFT;
     }
 
-    /** @return the number of completed writes (modulo 2^47). */
+    /**
+     * @param word a lock word.
+     * @return the number of completed writes (modulo 2^47).
+     */
     public static long version(final long word)
     {
         return word >>> VERSION_SHIFT;
     }
 
     /**
-     * @return the word after a writer with slot {@code owner} takes a free page whose word is {@code free}: the next
-     * (odd) sequence, T and W kept, the owner set. A free word's owner bits are 0.
+     * @param free the free word the writer found.
+     * @param owner the writer's owner slot.
+     * @return the word after a writer with slot {@code owner} takes a free page whose word is {@code free}: the next (odd) sequence, T and W kept, the owner set. A free word's owner bits are 0.
      */
     public static long locked(final long free, final int owner)
     {
@@ -94,24 +113,27 @@ public final class LockWord
     }
 
     /**
-     * @return the word after releasing a held page whose word is {@code held}: the next even sequence, no owner, no
-     * waiters (the releaser wakes them), T kept.
+     * @param held the word while held.
+     * @return the word after releasing a held page whose word is {@code held}: the next even sequence, no owner, no waiters (the releaser wakes them), T kept.
      */
     public static long released(final long held)
     {
         return (held & ~(OWNER_MASK | WAITERS_BIT)) + SEQUENCE_ONE;
     }
 
-    /** @return {@link #released(long)} but keeping W: for a releaser that cannot wake sleepers. */
+    /**
+     * @param held the word while held.
+     * @return {@link #released(long)} but keeping W: for a releaser that cannot wake sleepers.
+     */
     public static long releasedKeepingWaiters(final long held)
     {
         return (held & ~OWNER_MASK) + SEQUENCE_ONE;
     }
 
     /**
-     * @return the word after a live process with slot {@code owner} takes over a page whose dead holder left it as
-     * {@code held}: the sequence stays odd (the page stays held), T is set, W is kept, the owner becomes
-     * {@code owner}.
+     * @param held the word the dead holder left.
+     * @param owner the taker's owner slot.
+     * @return the word after a live process with slot {@code owner} takes over a page whose dead holder left it as {@code held}: the sequence stays odd (the page stays held), T is set, W is kept, the owner becomes {@code owner}.
      */
     public static long takenOver(final long held, final int owner)
     {
@@ -119,15 +141,18 @@ public final class LockWord
     }
 
     /**
-     * @return the word after a process releases, on behalf of its dead holder, a page left as {@code held}: the
-     * next even sequence, no owner, no waiters (the releaser wakes them), T set.
+     * @param held the word the dead holder left.
+     * @return the word after a process releases, on behalf of its dead holder, a page left as {@code held}: the next even sequence, no owner, no waiters (the releaser wakes them), T set.
      */
     public static long releasedTorn(final long held)
     {
         return released(held) | TORN_BIT;
     }
 
-    /** @return a readable form, for logs and tools. */
+    /**
+     * @param word a lock word.
+     * @return a readable form, for logs and tools.
+     */
     public static String describe(final long word)
     {
         return "sequence=" + sequence(word) + (isHeld(word) ? " held by slot " + owner(word) : " free") +

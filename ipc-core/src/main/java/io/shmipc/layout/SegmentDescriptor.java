@@ -78,15 +78,25 @@ public final class SegmentDescriptor
     /** Distance between two lock words in the lock table. */
     public static final int LOCK_STRIDE = 2 * CACHE_LINE_LENGTH;
 
+    /** Offset of the magic number, written last in the header. */
     public static final int MAGIC_OFFSET = 0;
+    /** Offset of the layout version in the header. */
     public static final int LAYOUT_VERSION_OFFSET = 8;
+    /** Offset of the header length in the header. */
     public static final int HEADER_LENGTH_OFFSET = 12;
+    /** Offset of the page size in the header. */
     public static final int PAGE_SIZE_OFFSET = 16;
+    /** Offset of the page count in the header. */
     public static final int PAGE_COUNT_OFFSET = 20;
+    /** Offset of the lock table's offset in the header. */
     public static final int LOCK_TABLE_OFFSET_OFFSET = 24;
+    /** Offset of the first data page's offset in the header. */
     public static final int DATA_OFFSET_OFFSET = 32;
+    /** Offset of the file length in the header. */
     public static final int FILE_LENGTH_OFFSET = 40;
+    /** Offset of the creation time, ms since the epoch in the header. */
     public static final int CREATED_MILLIS_OFFSET = 48;
+    /** Offset of the creator's PID (informational) in the header. */
     public static final int CREATOR_PID_OFFSET = 56;
 
     /** First counter; counter {@code i} is at {@code COUNTERS_OFFSET + i * CACHE_LINE_LENGTH}. */
@@ -116,31 +126,48 @@ public final class SegmentDescriptor
         return HEADER_LENGTH;
     }
 
-    /** @return the offset of the first data page for {@code pageCount} pages. */
+    /**
+     * @param pageCount the number of pages.
+     * @return the offset of the first data page for {@code pageCount} pages.
+     */
     public static long dataOffset(final int pageCount)
     {
         return align(lockTableOffset() + (long)pageCount * LOCK_STRIDE, REGION_ALIGNMENT);
     }
 
-    /** @return the length of a segment file with this geometry (may exceed {@link #MAX_FILE_LENGTH}). */
+    /**
+     * @param pageSize bytes per page.
+     * @param pageCount the number of pages.
+     * @return the length of a segment file with this geometry (may exceed {@link #MAX_FILE_LENGTH}).
+     */
     public static long fileLength(final int pageSize, final int pageCount)
     {
         return dataOffset(pageCount) + (long)pageSize * pageCount;
     }
 
-    /** @return the offset of counter {@code index} in the header. */
+    /**
+     * @param index the counter's slot.
+     * @return the offset of counter {@code index} in the header.
+     */
     public static int counterOffset(final int index)
     {
         return COUNTERS_OFFSET + index * CACHE_LINE_LENGTH;
     }
 
-    /** @return the offset of page {@code page}'s lock word. */
+    /**
+     * @param page the page.
+     * @return the offset of page {@code page}'s lock word.
+     */
     public static long lockWordOffset(final int page)
     {
         return lockTableOffset() + (long)page * LOCK_STRIDE;
     }
 
-    /** @return {@code value} rounded up to a multiple of {@code alignment} (a power of two). */
+    /**
+     * @param value the value.
+     * @param alignment a power of two.
+     * @return {@code value} rounded up to a multiple of {@code alignment} (a power of two).
+     */
     public static long align(final long value, final int alignment)
     {
         return (value + alignment - 1) & -alignment;

@@ -18,12 +18,26 @@ public final class AgronaAccess
     {
     }
 
-    /** @return the exact JVM flag that makes Agrona work in this class loader setup. */
+    /** @return the exact JVM flag that makes Agrona work in this class loader setup, as given on a command line. */
     public static String requiredFlag()
+    {
+        return "--add-exports " + exportSpec();
+    }
+
+    /**
+     * @return the same flag as one word, {@code --add-exports=java.base/...}: the only form the JVM accepts in
+     * {@code JAVA_TOOL_OPTIONS} (the two-word form stops it from starting there).
+     */
+    public static String requiredFlagOneWord()
+    {
+        return "--add-exports=" + exportSpec();
+    }
+
+    private static String exportSpec()
     {
         final Module agrona = DirectBuffer.class.getModule();
         final String target = agrona.isNamed() ? agrona.getName() : "ALL-UNNAMED";
-        return "--add-exports java.base/" + INTERNAL_PACKAGE + "=" + target;
+        return "java.base/" + INTERNAL_PACKAGE + "=" + target;
     }
 
     /** @throws IllegalStateException naming the flag to add if it is missing. */
@@ -37,7 +51,8 @@ public final class AgronaAccess
         if (!Object.class.getModule().isExported(INTERNAL_PACKAGE, agrona))
         {
             throw new IllegalStateException("shm-ipc needs the JVM flag '" + requiredFlag() + "' (Agrona 2.x uses " +
-                INTERNAL_PACKAGE + ".Unsafe); add it to the java command line, or to JAVA_TOOL_OPTIONS");
+                INTERNAL_PACKAGE + ".Unsafe): add it to the java command line, or add '" + requiredFlagOneWord() +
+                "' (this form, with '=') to JAVA_TOOL_OPTIONS");
         }
         if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN)
         {

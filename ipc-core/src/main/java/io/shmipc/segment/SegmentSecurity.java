@@ -34,8 +34,7 @@ public final class SegmentSecurity
         }
         return new SegmentAccessDeniedException("segment '" + name + "' at " + path + " is owned by uid " + fileUid +
             ", not by this process's effective uid " + ourUid + "; refusing it (a file planted by another user?). " +
-            "Allow it explicitly (SharedMemoryBuilder.allowForeignOwner, or the tool's --allow-foreign-owner) if " +
-            "that user is trusted");
+            "Allow it with SharedMemoryBuilder.allowForeignOwner(true) if that user is trusted");
     }
 
     /**

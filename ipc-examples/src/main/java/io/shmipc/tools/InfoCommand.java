@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,8 +29,11 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     description = {
         "Show a segment's header, live counters, and each page's version and lock state.",
-        "A page's version is its number of completed writes; its state is free, held by owner slot N, or torn",
-        "(a writer died mid-write; reads refuse the page until a write covers it whole)."
+        "A page's version is its number of completed writes; its state is free, held by owner slot N, or torn " +
+            "(a writer died mid-write; reads refuse the page until a write covers it whole).",
+        "The creator is shown as alive or not running in this PID namespace (its PID is the one it had in its " +
+            "own: a creator in another container sharing /dev/shm cannot be seen from here), or as unknown when " +
+            "/proc belongs to another PID namespace."
     })
 final class InfoCommand implements Callable<Integer>
 {
@@ -39,16 +43,22 @@ final class InfoCommand implements Callable<Integer>
     @Mixin
     private DirectoryOption dir;
 
+    @Mixin
+    private OpenOptions openOptions;
+
     @Parameters(index = "0", paramLabel = "NAME", description = "Segment name.")
     private String name;
 
     @Option(names = "--json", description = "One JSON object.")
     private boolean json;
 
+    @Option(names = "--proc", hidden = true, defaultValue = "/proc", description = "Where /proc is (tests).")
+    private Path proc;
+
     @Override
     public Integer call() throws IOException
     {
-        try (SharedMemory shm = dir.segment(name).open())
+        try (SharedMemory shm = openOptions.open(dir, name))
         {
             final SegmentHeader header = SegmentHeader.read(shm.path());
             final SegmentGeometry geometry = header.geometry();
@@ -63,6 +73,10 @@ final class InfoCommand implements Callable<Integer>
             info.put("fileBytes", geometry.fileLength());
             info.put("created", header.created().toString());
             info.put("creatorPid", header.creatorPid());
+            final CreatorLiveness.Verdict creator =
+                CreatorLiveness.of(proc, header.creatorPid(), header.created());
+            info.put("creatorAlive", creator.state());
+            info.put("creatorAliveReason", creator.reason());
             info.put("mode", PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(shm.path(), LinkOption.NOFOLLOW_LINKS)));
             info.put("owner", Files.getOwner(shm.path(), LinkOption.NOFOLLOW_LINKS).getName());
@@ -110,8 +124,8 @@ final class InfoCommand implements Callable<Integer>
             info.get("pages"), info.get("pageSize"), info.get("capacity"));
         out.printf("layout       version %s, data at offset %s, file %s bytes%n",
             info.get("layoutVersion"), info.get("dataOffset"), info.get("fileBytes"));
-        out.printf("created      %s by pid %s (in its creator's PID namespace)%n",
-            info.get("created"), info.get("creatorPid"));
+        out.printf("created      %s by pid %s (in its creator's PID namespace): %s (%s)%n",
+            info.get("created"), info.get("creatorPid"), info.get("creatorAlive"), info.get("creatorAliveReason"));
         for (final CounterId id : CounterId.values())
         {
             out.printf("%-22s %s%n", id.description(), counters.get(Json.camelCase(id.name())));

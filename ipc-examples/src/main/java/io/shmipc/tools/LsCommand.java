@@ -1,6 +1,8 @@
 package io.shmipc.tools;
 
+import io.shmipc.SegmentAccessDeniedException;
 import io.shmipc.SharedMemoryException;
+import io.shmipc.segment.SegmentSecurity;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,8 +27,10 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     description = {
         "List the segments in the directory, and the processes that map them.",
-        "Shows name, pages, page size, file bytes, creation time and the processes that map each segment",
-        "(from /proc/*/maps: only processes you may read, in this PID namespace).",
+        "Shows name, pages, page size, file bytes, creation time, owner and the processes that map each segment " +
+            "(from /proc/*/maps: only processes you may read, in this PID namespace).",
+        "A segment owned by another user is marked 'other user' (opening it needs --allow-foreign-owner); a file " +
+            "this user may not read is listed as unreadable, since it may be a segment.",
         "Files that are not segments are skipped, or listed as foreign with --all."
     })
 final class LsCommand implements Callable<Integer>
@@ -39,6 +43,10 @@ final class LsCommand implements Callable<Integer>
 
     @Option(names = {"-a", "--all"}, description = "Also list files that are not segments, as foreign.")
     private boolean all;
+
+    @Option(names = {"-v", "--verbose"},
+        description = "Show the whole command line of each process that maps a segment.")
+    private boolean verbose;
 
     @Option(names = "--json", description = "One JSON array of objects.")
     private boolean json;
@@ -55,46 +63,19 @@ final class LsCommand implements Callable<Integer>
             throw new SharedMemoryException("segment directory " + directory + " does not exist");
         }
         final ProcessMaps maps = ProcessMaps.scan(proc, directory);
+        final int myUid = SegmentSecurity.effectiveUid();
         final List<Map<String, Object>> rows = new ArrayList<>();
         for (final Path file : sortedEntries(directory))
         {
-            final String name = file.getFileName().toString();
             if (Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS))
             {
                 continue;
             }
-            final Map<String, Object> row = new LinkedHashMap<>();
-            row.put("name", name);
-            try
+            final Map<String, Object> row = row(file, maps, myUid);
+            if (row != null)
             {
-                final SegmentHeader header = SegmentHeader.read(file);
-                row.put("segment", true);
-                row.put("pages", header.geometry().pageCount());
-                row.put("pageSize", header.geometry().pageSize());
-                row.put("capacity", header.geometry().capacity());
-                row.put("fileBytes", header.geometry().fileLength());
-                row.put("created", header.created().toString());
-                final List<Map<String, Object>> mappers = new ArrayList<>();
-                for (final long pid : maps.pids(name))
-                {
-                    final Map<String, Object> mapper = new LinkedHashMap<>();
-                    mapper.put("pid", pid);
-                    mapper.put("command", maps.command(pid));
-                    mappers.add(mapper);
-                }
-                row.put("mappedBy", mappers);
+                rows.add(row);
             }
-            catch (final SharedMemoryException notOurs)
-            {
-                if (!all)
-                {
-                    continue;
-                }
-                row.put("segment", false);
-                row.put("reason", notOurs.getMessage());
-                row.put("fileBytes", sizeOrMinusOne(file));
-            }
-            rows.add(row);
         }
         final PrintWriter out = spec.commandLine().getOut();
         if (json)
@@ -103,40 +84,81 @@ final class LsCommand implements Callable<Integer>
         }
         else
         {
-            printTable(out, rows);
+            LsTable.print(out, rows, verbose);
         }
         return 0;
     }
 
-    private static void printTable(final PrintWriter out, final List<Map<String, Object>> rows)
+    /** @return the listing of one file, or {@code null} to leave it out (not a segment, without --all). */
+    private Map<String, Object> row(final Path file, final ProcessMaps maps, final int myUid)
     {
-        int nameWidth = 4;
-        for (final Map<String, Object> row : rows)
+        final String name = file.getFileName().toString();
+        final Map<String, Object> row = new LinkedHashMap<>();
+        row.put("name", name);
+        try
         {
-            nameWidth = Math.max(nameWidth, row.get("name").toString().length());
-        }
-        final String format = "%-" + nameWidth + "s  %7s  %9s  %12s  %-24s  %s%n";
-        out.printf(format, "NAME", "PAGES", "PAGE_SIZE", "BYTES", "CREATED", "MAPPED_BY");
-        for (final Map<String, Object> row : rows)
-        {
-            if (Boolean.TRUE.equals(row.get("segment")))
+            final SegmentHeader header = SegmentHeader.read(file);
+            row.put("segment", true);
+            row.put("readable", true);
+            row.put("pages", header.geometry().pageCount());
+            row.put("pageSize", header.geometry().pageSize());
+            row.put("capacity", header.geometry().capacity());
+            row.put("fileBytes", header.geometry().fileLength());
+            row.put("created", header.created().toString());
+            putOwner(row, file, myUid);
+            final List<Map<String, Object>> mappers = new ArrayList<>();
+            for (final long pid : maps.pids(name))
             {
-                final StringBuilder mappers = new StringBuilder();
-                @SuppressWarnings("unchecked")
-                final List<Map<String, Object>> list = (List<Map<String, Object>>)row.get("mappedBy");
-                for (final Map<String, Object> mapper : list)
+                final Map<String, Object> mapper = new LinkedHashMap<>();
+                mapper.put("pid", pid);
+                mapper.put("command", maps.command(pid));
+                if (verbose)
                 {
-                    mappers.append(mappers.length() == 0 ? "" : " ")
-                        .append(mapper.get("pid")).append('(').append(mapper.get("command")).append(')');
+                    mapper.put("commandLine", maps.commandLine(pid));
                 }
-                out.printf(format, row.get("name"), row.get("pages"), row.get("pageSize"), row.get("fileBytes"),
-                    row.get("created"), mappers.length() == 0 ? "-" : mappers);
+                mappers.add(mapper);
             }
-            else
+            row.put("mappedBy", mappers);
+        }
+        catch (final SegmentAccessDeniedException unreadable)
+        {
+            // It may well be a segment: list it whatever --all says, so that it is not silently missing.
+            row.put("segment", null);
+            row.put("readable", false);
+            row.put("reason", "unreadable: permission denied");
+            row.put("fileBytes", sizeOrMinusOne(file));
+            putOwner(row, file, myUid);
+        }
+        catch (final SharedMemoryException notOurs)
+        {
+            if (!all)
             {
-                out.printf(format, row.get("name"), "-", "-", row.get("fileBytes"), "foreign: " + row.get("reason"),
-                    "");
+                return null;
             }
+            row.put("segment", false);
+            row.put("readable", true);
+            row.put("reason", notOurs.getMessage());
+            row.put("fileBytes", sizeOrMinusOne(file));
+            putOwner(row, file, myUid);
+        }
+        return row;
+    }
+
+    /** Adds {@code owner} (user name, or uid), {@code ownerUid} and {@code otherUser} (not this process's user). */
+    private static void putOwner(final Map<String, Object> row, final Path file, final int myUid)
+    {
+        try
+        {
+            final int uid = (Integer)Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            row.put("owner", Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).getName());
+            row.put("ownerUid", uid);
+            row.put("otherUser", uid != myUid);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            row.put("owner", "?");
+            row.put("ownerUid", -1);
+            row.put("otherUser", null);
         }
     }
 

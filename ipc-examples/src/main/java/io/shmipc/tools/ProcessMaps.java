@@ -22,11 +22,13 @@ final class ProcessMaps
 {
     private static final String DELETED = " (deleted)";
 
+    private final Path proc;
     private final Map<String, Set<Long>> pidsByName;
     private final Map<Long, String> commands;
 
-    private ProcessMaps(final Map<String, Set<Long>> pidsByName, final Map<Long, String> commands)
+    private ProcessMaps(final Path proc, final Map<String, Set<Long>> pidsByName, final Map<Long, String> commands)
     {
+        this.proc = proc;
         this.pidsByName = pidsByName;
         this.commands = commands;
     }
@@ -53,7 +55,7 @@ final class ProcessMaps
         {
             // no /proc (not Linux) or it vanished: nothing is known to map anything
         }
-        return new ProcessMaps(pidsByName, commands);
+        return new ProcessMaps(proc, pidsByName, commands);
     }
 
     /** @return the PIDs that map file {@code name} of the directory, ascending (empty if none are visible). */
@@ -66,6 +68,29 @@ final class ProcessMaps
     String command(final long pid)
     {
         return commands.getOrDefault(pid, "?");
+    }
+
+    /**
+     * @return the whole command line of a PID returned by {@link #pids} ({@code /proc/<pid>/cmdline}, arguments
+     * separated by spaces), or {@code "?"} if it cannot be read (the process exited, or is a kernel thread).
+     */
+    String commandLine(final long pid)
+    {
+        try
+        {
+            final byte[] raw = Files.readAllBytes(proc.resolve(Long.toString(pid)).resolve("cmdline"));
+            int end = raw.length;
+            while (end > 0 && raw[end - 1] == 0)
+            {
+                end--;
+            }
+            final String line = new String(raw, 0, end, StandardCharsets.UTF_8).replace('\0', ' ');
+            return line.isEmpty() ? "?" : line;
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return "?";
+        }
     }
 
     private static List<String> mappedNames(final Path maps, final String prefix)

@@ -6,6 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -21,8 +22,11 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     description = {
         "Read bytes of a segment: one consistent snapshot, never a mix of two writes.",
-        "Reads LENGTH bytes at data offset OFFSET.",
-        "Prints a hexdump unless --hex, --text or --out is given."
+        "Reads LENGTH bytes at data offset OFFSET and prints a hexdump, unless --as, --hex, --text or --out says " +
+            "otherwise.",
+        "--as decodes the bytes as consecutive little-endian values, one per line: i32, i64 (signed), u64 " +
+            "(unsigned), f64 (IEEE double); LENGTH must be a multiple of the value's size. --as hex and --as text " +
+            "are --hex and --text."
     })
 final class ReadCommand implements Callable<Integer>
 {
@@ -31,6 +35,9 @@ final class ReadCommand implements Callable<Integer>
 
     @Mixin
     private DirectoryOption dir;
+
+    @Mixin
+    private OpenOptions openOptions;
 
     @Parameters(index = "0", paramLabel = "NAME", description = "Segment name.")
     private String name;
@@ -57,18 +64,26 @@ final class ReadCommand implements Callable<Integer>
 
         @Option(names = "--out", paramLabel = "FILE", description = "Write the raw bytes to FILE.")
         Path out;
+
+        @Option(names = "--as", paramLabel = "TYPE",
+            description = "Decode the bytes as ${COMPLETION-CANDIDATES}: numbers one per line, little-endian.")
+        Decoding as;
     }
 
     @Override
     public Integer call() throws IOException
     {
-        final byte[] bytes;
-        try (SharedMemory shm = dir.segment(name).open())
+        if (length < 0)
         {
-            if (length < 0)
-            {
-                throw new IllegalArgumentException("length " + length + " is negative");
-            }
+            throw new ParameterException(spec.commandLine(), "LENGTH " + length + " is negative");
+        }
+        if (format.as != null && format.as.problem(length) != null)
+        {
+            throw new ParameterException(spec.commandLine(), "--as " + format.as + ": " + format.as.problem(length));
+        }
+        final byte[] bytes;
+        try (SharedMemory shm = openOptions.open(dir, name))
+        {
             if (length > shm.capacity())
             {
                 throw new IllegalArgumentException("length " + length + " exceeds the segment's " + shm.capacity() +
@@ -82,6 +97,10 @@ final class ReadCommand implements Callable<Integer>
         {
             Files.write(format.out, bytes);
             out.printf("read %d bytes at offset %d into %s%n", length, offset, format.out);
+        }
+        else if (format.as != null)
+        {
+            format.as.decode(bytes).forEach(out::println);
         }
         else if (format.hex)
         {

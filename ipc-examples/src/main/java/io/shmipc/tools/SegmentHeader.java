@@ -1,6 +1,7 @@
 package io.shmipc.tools;
 
 import io.shmipc.InvalidSegmentException;
+import io.shmipc.SegmentAccessDeniedException;
 import io.shmipc.SegmentNotFoundException;
 import io.shmipc.SharedMemoryException;
 import io.shmipc.layout.SegmentDescriptor;
@@ -42,6 +43,7 @@ final class SegmentHeader
      *
      * @throws SegmentNotFoundException if there is no such file.
      * @throws InvalidSegmentException  saying why, if the file is not an initialised segment of this layout.
+     * @throws SegmentAccessDeniedException if this user may not read the file.
      */
     static SegmentHeader read(final Path path)
     {

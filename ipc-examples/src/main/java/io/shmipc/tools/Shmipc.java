@@ -8,6 +8,9 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code shmipc} command-line tool: list, create, remove, inspect, read, write, watch and monitor segments, and
@@ -21,21 +24,12 @@ import java.nio.charset.StandardCharsets;
     versionProvider = ShmipcVersion.class,
     description = "Inspect and use shm-ipc segments (files in /dev/shm with a per-page sequence lock).",
     commandListHeading = "%nCommands:%n",
-    footer = {"", "Exit status: 0 success, 1 error, 2 usage error. Every command takes --dir (default /dev/shm)."},
-    subcommands = {
-        LsCommand.class,
-        CreateCommand.class,
-        RmCommand.class,
-        InfoCommand.class,
-        ReadCommand.class,
-        WriteCommand.class,
-        WatchCommand.class,
-        StatCommand.class,
-        DemoCommand.class,
-        HelpCommand.class
-    })
+    footer = {"", "Exit status: 0 success, 1 error, 2 usage error. Every command takes --dir (default /dev/shm)."})
 public final class Shmipc implements Runnable
 {
+    /** The commands, in the order of the help; registered on demand (see {@code commandLine(out, err, args)}). */
+    private static final Map<String, Class<?>> COMMANDS = commands();
+
     /** Exit status of a failed command. */
     public static final int EXIT_ERROR = CommandLine.ExitCode.SOFTWARE;
     /** Exit status of a command line that could not be parsed. */
@@ -59,20 +53,54 @@ public final class Shmipc implements Runnable
      */
     public static int execute(final PrintWriter out, final PrintWriter err, final String... args)
     {
-        final int status = commandLine(out, err).execute(args);
+        final int status = commandLine(out, err, args).execute(args);
         out.flush();
         err.flush();
         return status;
     }
 
-    /** @return the tool's command line, printing to {@code out} and {@code err}. */
+    /** @return the tool's command line with every command, printing to {@code out} and {@code err}. */
     public static CommandLine commandLine(final PrintWriter out, final PrintWriter err)
     {
+        return commandLine(out, err, new String[0]);
+    }
+
+    /**
+     * @return the tool's command line for {@code args}, printing to {@code out} and {@code err}. When {@code args}
+     * names a command, only that one is registered: picocli reflects over every registered command's annotations
+     * up front, which is most of a short command's start-up. Anything else (no command, a misspelt one, help) gets
+     * them all, so usage and errors are the same as ever.
+     */
+    public static CommandLine commandLine(final PrintWriter out, final PrintWriter err, final String... args)
+    {
         final CommandLine commandLine = new CommandLine(new Shmipc());
+        final String first = args.length > 0 ? args[0] : "";
+        if (COMMANDS.containsKey(first) && !"help".equals(first))
+        {
+            commandLine.addSubcommand(COMMANDS.get(first));
+        }
+        else
+        {
+            COMMANDS.values().forEach(commandLine::addSubcommand);
+        }
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExecutionExceptionHandler(new ErrorReporter());
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setUsageHelpAutoWidth(true);
         return commandLine;
+    }
+
+    private static Map<String, Class<?>> commands()
+    {
+        final Map<String, Class<?>> commands = new LinkedHashMap<>();
+        for (final Class<?> command : List.of(LsCommand.class, CreateCommand.class, RmCommand.class,
+            InfoCommand.class, ReadCommand.class, WriteCommand.class, WatchCommand.class, StatCommand.class,
+            DemoCommand.class, HelpCommand.class))
+        {
+            commands.put(command.getAnnotation(Command.class).name(), command);
+        }
+        return commands;
     }
 
     /** Without a command: print the usage and fail as a usage error. */

@@ -22,11 +22,10 @@ import java.util.concurrent.TimeUnit;
     name = "stat",
     mixinStandardHelpOptions = true,
     description = {
-        "Show a segment's live counters, refreshed in place, until interrupted.",
-        "Refreshed in place on a terminal, one line per sample otherwise: completed writes (sum of page",
-        "versions), read retries, contended write locks, slow waits,",
-        "dead-owner recoveries, pages held and torn now, with rates per second. Reading them writes nothing.",
-        "Runs until interrupted, or for --count samples."
+        "Show a segment's live counters until interrupted, or for --count samples.",
+        "Refreshed in place on a terminal, one line per sample otherwise: completed writes (sum of page " +
+            "versions), read retries, contended write locks, slow waits, dead-owner recoveries, pages held and " +
+            "torn now, with rates per second. Reading them writes nothing."
     })
 final class StatCommand implements Callable<Integer>
 {
@@ -38,16 +37,19 @@ final class StatCommand implements Callable<Integer>
     @Mixin
     private DirectoryOption dir;
 
+    @Mixin
+    private OpenOptions openOptions;
+
     @Parameters(index = "0", paramLabel = "NAME", description = "Segment name.")
     private String name;
 
     @Option(names = {"-i", "--interval"}, paramLabel = "S", defaultValue = "1",
-        description = "Seconds between samples (default: ${DEFAULT-VALUE}).")
-    private double interval;
+        description = "Seconds between samples, more than 0 (default: ${DEFAULT-VALUE}).")
+    private Double interval;
 
-    @Option(names = {"-n", "--count"}, paramLabel = "N", defaultValue = "0",
-        description = "Stop after N samples (default: no limit).")
-    private long count;
+    @Option(names = {"-n", "--count"}, paramLabel = "N",
+        description = "Stop after N samples, N at least 1 (default: no limit).")
+    private Long count;
 
     @Option(names = "--json", description = "One JSON object per sample.")
     private boolean json;
@@ -58,18 +60,17 @@ final class StatCommand implements Callable<Integer>
     @Override
     public Integer call() throws InterruptedException
     {
-        if (!(interval > 0) || count < 0)
-        {
-            throw new IllegalArgumentException("--interval must be positive and --count not negative");
-        }
+        UsageChecks.seconds(spec, "--interval", interval);
+        UsageChecks.countLimit(spec, "--count", count);
+        final long limit = count != null ? count : Long.MAX_VALUE;
         final boolean inPlace = !json && !noRefresh && System.console() != null;
         final PrintWriter out = spec.commandLine().getOut();
-        try (SharedMemory shm = dir.segment(name).open())
+        try (SharedMemory shm = openOptions.open(dir, name))
         {
             Map<String, Object> previous = null;
             long previousNanos = 0;
             int linesShown = 0;
-            for (long n = 0; count == 0 || n < count; n++)
+            for (long n = 0; n < limit; n++)
             {
                 if (n > 0)
                 {

@@ -23,10 +23,10 @@ import java.util.concurrent.TimeUnit;
     name = "watch",
     mixinStandardHelpOptions = true,
     description = {
-        "Print each change of a page as it happens, until interrupted.",
-        "Each line: time, page, version, how many writes completed since the last line, and the page's first",
-        "bytes (one consistent snapshot taken at that version).",
-        "Runs until interrupted, or until --count changes or --duration seconds."
+        "Print each change of a page as it happens, until interrupted, or until --count changes or --duration " +
+            "seconds.",
+        "Each line: time, page, version, how many writes completed since the last line, and the page's first " +
+            "bytes (one consistent snapshot taken at that version)."
     })
 final class WatchCommand implements Callable<Integer>
 {
@@ -38,19 +38,22 @@ final class WatchCommand implements Callable<Integer>
     @Mixin
     private DirectoryOption dir;
 
+    @Mixin
+    private OpenOptions openOptions;
+
     @Parameters(index = "0", paramLabel = "NAME", description = "Segment name.")
     private String name;
 
     @Option(names = {"-p", "--page"}, paramLabel = "P", description = "Watch only page P (default: every page).")
     private Integer page;
 
-    @Option(names = {"-n", "--count"}, paramLabel = "N", defaultValue = "0",
-        description = "Stop after N changes (default: no limit).")
-    private long count;
+    @Option(names = {"-n", "--count"}, paramLabel = "N",
+        description = "Stop after N changes, N at least 1 (default: no limit).")
+    private Long count;
 
-    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "0",
-        description = "Stop after this many seconds (default: no limit).")
-    private double duration;
+    @Option(names = "--duration", paramLabel = "SECONDS",
+        description = "Stop after this many seconds, more than 0 (default: no limit).")
+    private Double duration;
 
     @Option(names = {"-b", "--bytes"}, paramLabel = "K", defaultValue = "16",
         description = "Show the first K bytes of the page (default: ${DEFAULT-VALUE}).")
@@ -62,11 +65,11 @@ final class WatchCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
-        if (count < 0 || duration < 0 || bytes < 0)
-        {
-            throw new IllegalArgumentException("--count, --duration and --bytes must not be negative");
-        }
-        try (SharedMemory shm = dir.segment(name).open())
+        UsageChecks.countLimit(spec, "--count", count);
+        UsageChecks.seconds(spec, "--duration", duration);
+        UsageChecks.notNegative(spec, "--bytes", bytes);
+        final long limit = count != null ? count : Long.MAX_VALUE;
+        try (SharedMemory shm = openOptions.open(dir, name))
         {
             final int first = page != null ? page : 0;
             final int last = page != null ? page : shm.pageCount() - 1;
@@ -79,12 +82,12 @@ final class WatchCommand implements Callable<Integer>
             {
                 seen[p - first] = shm.version(p);
             }
-            final boolean timed = duration > 0;
-            final long deadline = System.nanoTime() + (long)(duration * 1e9);
+            final boolean timed = duration != null;
+            final long deadline = System.nanoTime() + (timed ? (long)(duration * 1e9) : 0);
             final IdleStrategy idle = new BackoffIdleStrategy(10, 10, 1_000, 1_000_000);
             final byte[] head = new byte[Math.min(bytes, shm.pageSize())];
             long changes = 0;
-            while ((count == 0 || changes < count) && (!timed || System.nanoTime() - deadline < 0) &&
+            while (changes < limit && (!timed || System.nanoTime() - deadline < 0) &&
                 !Thread.currentThread().isInterrupted())
             {
                 if (first == last)
@@ -98,7 +101,7 @@ final class WatchCommand implements Callable<Integer>
                     continue;
                 }
                 boolean changed = false;
-                for (int p = first; p <= last && (count == 0 || changes < count); p++)
+                for (int p = first; p <= last && changes < limit; p++)
                 {
                     if (shm.version(p) != seen[p - first])
                     {

@@ -20,8 +20,7 @@ import java.util.concurrent.Callable;
     name = "write",
     mixinStandardHelpOptions = true,
     description = {
-        "Write bytes into a segment in one atomic write: readers see all of it or none of it.",
-        "Writes at data offset OFFSET.",
+        "Write bytes into a segment in one atomic write at data offset OFFSET: readers see all of it or none of it.",
         "Give exactly one of TEXT (written as UTF-8, no terminator), --hex HEX or --in FILE."
     })
 final class WriteCommand implements Callable<Integer>
@@ -31,6 +30,9 @@ final class WriteCommand implements Callable<Integer>
 
     @Mixin
     private DirectoryOption dir;
+
+    @Mixin
+    private OpenOptions openOptions;
 
     @Parameters(index = "0", paramLabel = "NAME", description = "Segment name.")
     private String name;
@@ -70,7 +72,7 @@ final class WriteCommand implements Callable<Integer>
         {
             bytes = Files.readAllBytes(in);
         }
-        try (SharedMemory shm = dir.segment(name).open())
+        try (SharedMemory shm = openOptions.open(dir, name))
         {
             shm.write(offset, bytes);
             if (bytes.length == 0)

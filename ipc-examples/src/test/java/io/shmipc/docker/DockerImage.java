@@ -55,7 +55,9 @@ final class DockerImage
             assertTrue(Files.isRegularFile(jar), jar + " is missing: the container tests run after 'mvn package'");
             try
             {
-                built = new ImageFromDockerfile("shmipc-it:latest", false)
+                // A tag of its own per test JVM (other builds may run at the same time), removed by remove().
+                built = new ImageFromDockerfile("shmipc-it:" + ProcessHandle.current().pid() + "-" +
+                    Long.toHexString(System.nanoTime()), false)
                     .withFileFromPath("Dockerfile", root.resolve("Dockerfile"))
                     .withFileFromPath("ipc-examples/target/shmipc.jar", jar)
                     .get();
@@ -67,5 +69,15 @@ final class DockerImage
             }
         }
         return built;
+    }
+
+    /** Removes the image if this JVM built it (without Ryuk, Testcontainers would leave it behind). */
+    static synchronized void remove()
+    {
+        if (built != null)
+        {
+            DockerClientFactory.instance().client().removeImageCmd(built).withForce(true).exec();
+            built = null;
+        }
     }
 }

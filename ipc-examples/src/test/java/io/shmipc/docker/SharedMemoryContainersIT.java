@@ -2,6 +2,7 @@ package io.shmipc.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.testcontainers.DockerClientFactory;
@@ -43,22 +44,59 @@ class SharedMemoryContainersIT
         DockerImage.name();
     }
 
-    private static GenericContainer<?> first(final String... command)
+    @AfterAll
+    static void removeImage()
+    {
+        DockerImage.remove();
+    }
+
+    /** The uid the image runs as by default (its Dockerfile's USER). */
+    private static final int IMAGE_UID = 10001;
+    /** An arbitrary other user, as with {@code docker run --user 1000:1000}. */
+    private static final String OTHER_USER = "1000:1000";
+    /** Label carrying a first container's {@code --user} to the containers that join it. */
+    private static final String USER_LABEL = "io.shmipc.test.user";
+
+    /**
+     * The first container, whose IPC namespace (and so {@code /dev/shm}) the others join; {@code user} as
+     * {@code docker run --user}, or {@code null} for the image's default. The containers joining it run as the same
+     * user: segments are owner-only by default.
+     */
+    private static GenericContainer<?> first(final String user, final String... command)
     {
         return new GenericContainer<>(DockerImageName.parse(DockerImage.name()))
             .withCommand(command)
-            .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withIpcMode("shareable").withShmSize(SHM_BYTES));
+            .withLabel(USER_LABEL, user == null ? "" : user)
+            .withCreateContainerCmdModifier(cmd ->
+            {
+                cmd.getHostConfig().withIpcMode("shareable").withShmSize(SHM_BYTES);
+                if (user != null)
+                {
+                    cmd.withUser(user);
+                }
+            });
     }
 
     private static GenericContainer<?> joining(final GenericContainer<?> first, final String... command)
     {
         final String ipc = "container:" + first.getContainerId();
+        final String user = first.getLabels().get(USER_LABEL);
         return new GenericContainer<>(DockerImageName.parse(DockerImage.name()))
             .withCommand(command)
-            .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withIpcMode(ipc));
+            .withCreateContainerCmdModifier(cmd ->
+            {
+                cmd.getHostConfig().withIpcMode(ipc);
+                if (!user.isEmpty())
+                {
+                    cmd.withUser(user);
+                }
+            });
     }
 
-    /** Runs {@code shmipc ARGS} to completion in a container joined to {@code first}; returns its output (stdout and stderr, where the demos log). */
+    /**
+     * Runs {@code shmipc ARGS} to completion in a container joined to {@code first}, as the same user; returns its
+     * output (stdout and stderr, where the demos log).
+     */
     private static String runJoined(final GenericContainer<?> first, final String... args)
     {
         try (GenericContainer<?> once = joining(first, args)
@@ -69,10 +107,24 @@ class SharedMemoryContainersIT
         }
     }
 
+    /** @return the uid that owns segment {@code name}, from {@code shmipc ls --json} in a container joined to first. */
+    private static int ownerUid(final GenericContainer<?> first, final String name) throws Exception
+    {
+        for (final JsonNode row : JSON.readTree(runJoined(first, "ls", "--json")))
+        {
+            if (row.get("name").asText().equals(name))
+            {
+                return row.get("ownerUid").asInt();
+            }
+        }
+        throw new AssertionError("no segment " + name + " listed");
+    }
+
+    /** As the image's default user: not root. */
     @Test
     void dataWrittenInOneContainerIsReadInAnother() throws Exception
     {
-        try (GenericContainer<?> publisher = first("demo", "snapshot-publisher", "--name", "snap",
+        try (GenericContainer<?> publisher = first(null, "demo", "snapshot-publisher", "--name", "snap",
             "--records", "1000", "--rate", "2000", "--duration", "120")
             .waitingFor(Wait.forLogMessage(".*epoch 1 publishing 1000 records.*", 1).withStartupTimeout(START_TIMEOUT)))
         {
@@ -86,6 +138,7 @@ class SharedMemoryContainersIT
             final List<String> names = new ArrayList<>();
             listing.forEach(row -> names.add(row.get("name").asText()));
             assertEquals(List.of("hello", "snap"), names, listing::toString);
+            listing.forEach(row -> assertEquals(IMAGE_UID, row.get("ownerUid").asInt(), row::toString));
 
             // The publisher's writes show in the live counters read from yet another container.
             final String[] samples = runJoined(publisher, "stat", "snap", "--count", "2", "--interval", "0.5",
@@ -102,12 +155,13 @@ class SharedMemoryContainersIT
         }
     }
 
+    /** As an arbitrary user, {@code docker run --user 1000:1000}: the image works for any uid. */
     @Test
     void readerKeepsTheLastCompleteDataWhenTheWriterIsKilledAndANewWriterContinues() throws Exception
     {
         // The reader owns the IPC namespace, so writers can come and go.
-        try (GenericContainer<?> reader = first("demo", "snapshot-reader", "--name", "snap", "--id", "reader",
-            "--rate", "20000", "--report", "0.25", "--wait", "60", "--duration", "300"))
+        try (GenericContainer<?> reader = first(OTHER_USER, "demo", "snapshot-reader", "--name", "snap",
+            "--id", "reader", "--rate", "20000", "--report", "0.25", "--wait", "60", "--duration", "300"))
         {
             reader.start();
             final GenericContainer<?> writer1 = joining(reader, "demo", "snapshot-publisher", "--name", "snap",
@@ -115,6 +169,7 @@ class SharedMemoryContainersIT
                 .waitingFor(Wait.forLogMessage(".*epoch 1 publishing.*", 1).withStartupTimeout(START_TIMEOUT));
             writer1.start();
             awaitReport(reader, r -> r.epoch == 1 && r.newestSeq >= 500, "epoch 1 updates reaching the reader");
+            assertEquals(1000, ownerUid(reader, "snap"), "created by the publisher running as " + OTHER_USER);
 
             // SIGKILL, at an arbitrary point of the writer's loop (it holds a page lock ~0.01% of the time).
             DockerClientFactory.instance().client().killContainerCmd(writer1.getContainerId()).exec();

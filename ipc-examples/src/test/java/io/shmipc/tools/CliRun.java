@@ -10,7 +10,7 @@ final class CliRun
     final String out;
     final String err;
 
-    private CliRun(final int status, final String out, final String err)
+    CliRun(final int status, final String out, final String err)
     {
         this.status = status;
         this.out = out;

@@ -1,9 +1,10 @@
 package io.shmipc.examples.snapshot;
 
-import io.shmipc.InvalidSegmentException;
 import io.shmipc.SegmentNotFoundException;
+import io.shmipc.SegmentNotReadyException;
 import io.shmipc.SharedMemory;
 import io.shmipc.SharedMemoryBuilder;
+import io.shmipc.SharedMemoryException;
 import io.shmipc.TornPageException;
 import org.HdrHistogram.Histogram;
 import org.agrona.concurrent.EpochNanoClock;
@@ -163,10 +164,14 @@ public final class SnapshotReader implements Callable<Integer>
             millis(ageMicros.getMaxValue()));
     }
 
-    /** @return the segment once it exists and its control block is published, or {@code null} after the wait. */
+    /**
+     * @return the segment once it exists and its control block is published, or {@code null} after the wait, or at
+     * once if it cannot be opened for another reason than not being there yet (refused, not a segment, no memory):
+     * waiting would not help, and the log says why.
+     */
     private SharedMemory awaitSegment(final String me)
     {
-        final SharedMemoryBuilder builder = SharedMemory.builder(name).initTimeout(Duration.ofSeconds(1));
+        final SharedMemoryBuilder builder = SharedMemory.builder(name);
         if (dir != null)
         {
             builder.directory(dir);
@@ -179,16 +184,26 @@ public final class SnapshotReader implements Callable<Integer>
             {
                 if (shm == null)
                 {
-                    shm = builder.open();
+                    // A segment being initialised is waited for inside open, up to the end of the whole wait.
+                    shm = builder.initTimeout(Duration.ofNanos(Math.max(0, deadline - System.nanoTime()))).open();
                 }
                 if (shm.readLong(SnapshotLayout.MAGIC_OFFSET) == SnapshotLayout.MAGIC)
                 {
                     return shm;
                 }
             }
-            catch (final SegmentNotFoundException | InvalidSegmentException | TornPageException notYet)
+            catch (final SegmentNotFoundException | SegmentNotReadyException | TornPageException notYet)
             {
-                // the publisher has not created or published it yet
+                // the publisher has not created, initialised or published it yet
+            }
+            catch (final SharedMemoryException cannotOpen)
+            {
+                LOG.error("{}: cannot open segment '{}': {}", me, name, cannotOpen.getMessage());
+                if (shm != null)
+                {
+                    shm.close();
+                }
+                return null;
             }
             if (System.nanoTime() - deadline >= 0)
             {
