@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite from a fresh clone: unit, stress and multi-process tests of every module on JDK 25
-# and on the default JDK (17), as a non-root user and as root, the Docker (Testcontainers) tests and the jcstress
-# quick run.
+# Runs the whole test suite from a fresh clone: the C and Python clients' tests (scripts/test-clients.sh); unit,
+# stress, multi-process and cross-language tests of every module on JDK 25 and on the default JDK (17), as a
+# non-root user and as root; the Docker (Testcontainers) tests and the jcstress quick run.
 #
 # Set-up it does itself: a Docker engine and the offline JRE base image (scripts/docker-engine.sh and
 # scripts/docker-base-image.sh; they need root). Without Docker the container tests are skipped with a message,
@@ -32,6 +32,11 @@ else
 fi
 # Testcontainers against this engine: no Ryuk (its image cannot be pulled), no start-up checks, local host.
 export TESTCONTAINERS_RYUK_DISABLED=true TESTCONTAINERS_HOST_OVERRIDE=localhost TESTCONTAINERS_CHECKS_DISABLE=true
+
+# --- C and Python clients: unit tests and C <-> Python interop (scripts/test-clients.sh) ------------------------
+# (The Java <-> C <-> Python tests, io.shmipc.interop, run in the Maven passes below.)
+step "C and Python clients (scripts/test-clients.sh)"
+bash scripts/test-clients.sh
 
 # --- Every module on JDK 25 (Java 17 bytecode) as a non-root user, without the container tests ------------------
 # Services run as ordinary users: the cross-process, CLI and security tests run as one here (scripts/nonroot-pass.sh
