@@ -76,7 +76,8 @@ import java.util.Objects;
  * <p>Why the sum is enough: a page's sequence never decreases (it only wraps after 2^48 increments, which no read
  * lasts through), so if every page's second sequence is greater than or equal to its first, equal sums mean every
  * page is unchanged. Summing lets a read of any number of pages validate without allocating a stamp array. A write
- * validates its own pages the same way before releasing them.
+ * releases each of its pages by a CAS from exactly the word it set (a multi-page write keeps them in a per-thread
+ * array), so a page it lost, even one taken again under the same slot number, is never released as its own.
  *
  * <p>Why writers are exclusive: a page is taken only by a successful compare-and-swap from an even to an odd value,
  * and only its holder makes it even again, so at most one writer holds it at a time (mutual exclusion among
@@ -110,6 +111,12 @@ public final class PageLocks
     public static final long NO_TIMEOUT = Long.MAX_VALUE;
 
     private static final Logger LOG = LoggerFactory.getLogger(PageLocks.class);
+    /**
+     * The words a thread's multi-page write set, one per page, so that its release can compare-and-swap each from
+     * exactly that value: grown on demand, then reused (no allocation per write). A write locks and releases in one
+     * thread, with no other write of that thread in between.
+     */
+    private static final ThreadLocal<long[]> HELD_WORDS = ThreadLocal.withInitial(() -> new long[8]);
 
     final AtomicBuffer file;
     final String segmentName;
@@ -247,6 +254,7 @@ public final class PageLocks
      */
     public long lock(final int first, final int last, final int owner, final long timeoutNanos)
     {
+        final long[] words = first == last ? null : heldWords(last - first + 1);
         long stamp = 0;
         for (int page = first; page <= last; page++)
         {
@@ -265,6 +273,10 @@ public final class PageLocks
                     releaseAfterFailure(first, page - 1, owner, false);
                 }
                 throw failure;
+            }
+            if (words != null)
+            {
+                words[page - first] = held;
             }
             stamp += held >>> LockWord.SEQUENCE_SHIFT;
         }
@@ -314,7 +326,7 @@ public final class PageLocks
             }
             return;
         }
-        releaseAll(first, last, owner, held, wholeFirst, wholeLast, false);
+        releaseAll(first, last, owner, held, wholeFirst, wholeLast);
     }
 
     /**
@@ -338,7 +350,15 @@ public final class PageLocks
      */
     public void abandon(final int first, final int last, final int owner, final long held)
     {
-        releaseAll(first, last, owner, held, Integer.MAX_VALUE, Integer.MIN_VALUE, false);
+        if (first == last)
+        {
+            if (!release(first, owner, held, false, false))
+            {
+                lost(first, first, 1);
+            }
+            return;
+        }
+        releaseAll(first, last, owner, held, Integer.MAX_VALUE, Integer.MIN_VALUE);
     }
 
     /**
@@ -503,41 +523,30 @@ public final class PageLocks
     // ------------------------------------------------------------------------------------------------------------
 
     /**
-     * Releases the pages of a multi-page write: first checks that every page is still held by {@code owner} with the
-     * sequences whose sum is {@code held} (sequences never decrease, so an equal sum means each is unchanged), then
-     * releases each by CAS.
+     * Releases the pages of a multi-page write, each by a compare-and-swap from exactly the word this thread's
+     * {@link #lock} set on it (kept in {@link #HELD_WORDS}; {@code held} is their sequences' sum, as a check that they
+     * are this write's).
      */
     private void releaseAll(
-        final int first,
-        final int last,
-        final int owner,
-        final long held,
-        final int wholeFirst,
-        final int wholeLast,
-        final boolean torn)
+        final int first, final int last, final int owner, final long held, final int wholeFirst, final int wholeLast)
     {
+        final long[] words = HELD_WORDS.get();
         long sum = 0;
+        for (int page = first; page <= last; page++)
+        {
+            sum += words[page - first] >>> LockWord.SEQUENCE_SHIFT;
+        }
+        if (words.length < last - first + 1 || sum != held)
+        {
+            throw new IllegalStateException("pages " + first + ".." + last + " of segment '" + segmentName + "' are " +
+                "released by another thread than the one that took them, or out of order");
+        }
+        int lostCount = 0;
         int lostPage = -1;
         for (int page = first; page <= last; page++)
         {
-            final long word = file.getLongVolatile(lockWordOffset(page));
-            if ((word & LockWord.HELD_BIT) == 0 || LockWord.owner(word) != owner)
-            {
-                lostPage = lostPage < 0 ? page : lostPage;
-            }
-            sum += word >>> LockWord.SEQUENCE_SHIFT;
-        }
-        if (lostPage < 0 && sum != held)
-        {
-            // Every page names this slot but some sequence moved on: the slot was lost and claimed by another
-            // process, which released the pages and took some again. None of them can be told apart as ours.
-            lost(first, last, last - first + 1);
-            return;
-        }
-        int lostCount = 0;
-        for (int page = first; page <= last; page++)
-        {
-            if (!release(page, owner, -1, page >= wholeFirst && page <= wholeLast, torn))
+            if (!release(page, owner, words[page - first] >>> LockWord.SEQUENCE_SHIFT,
+                page >= wholeFirst && page <= wholeLast, false))
             {
                 lostCount++;
                 lostPage = lostPage < 0 ? page : lostPage;
@@ -547,6 +556,17 @@ public final class PageLocks
         {
             lost(lostPage, last, lostCount);
         }
+    }
+
+    private static long[] heldWords(final int pages)
+    {
+        long[] words = HELD_WORDS.get();
+        if (words.length < pages)
+        {
+            words = new long[Math.max(pages, words.length * 2)];
+            HELD_WORDS.set(words);
+        }
+        return words;
     }
 
     /**

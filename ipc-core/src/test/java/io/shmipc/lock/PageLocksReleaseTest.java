@@ -88,6 +88,7 @@ class PageLocksReleaseTest
         file.putLongVolatile(offset(0), theirs);
         assertThrows(OwnershipLostException.class, () -> locks.unlock(0, 1, OURS, held, 0, 1));
         assertEquals(theirs, locks.lockWord(0), "a hold under our number but not our sequence is not ours");
+        assertFalse(LockWord.isHeld(locks.lockWord(1)), "the page that is still ours is released, not stranded");
         final long single = locks.lock(3, 3, OURS, FOREVER);
         final long theirsToo = LockWord.locked(LockWord.releasedTorn(file.getLongVolatile(offset(3))), OURS);
         file.putLongVolatile(offset(3), theirsToo);
