@@ -259,13 +259,19 @@ public final class SharedMemory implements AutoCloseable
             try
             {
                 file.putBytes(dataOffset + offset, src, srcOffset, length);
+                unlockRange(offset, length, first, last, owner, held);
+            }
+            catch (final OwnershipLostException lost)
+            {
+                throw lost; // released what was still its own; the rest belongs to others now
             }
             catch (final Throwable failure)
             {
+                // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
+                // fault, a StackOverflowError): release what this write still holds, marked torn.
                 locks.releaseAfterFailure(first, last, owner, true);
                 throw failure;
             }
-            unlockRange(offset, length, first, last, owner, held);
             keepMappedUntilHere();
         }
     }
@@ -282,13 +288,19 @@ public final class SharedMemory implements AutoCloseable
             try
             {
                 file.putBytes(dataOffset + offset, src, srcOffset, length);
+                unlockRange(offset, length, first, last, owner, held);
+            }
+            catch (final OwnershipLostException lost)
+            {
+                throw lost; // released what was still its own; the rest belongs to others now
             }
             catch (final Throwable failure)
             {
+                // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
+                // fault, a StackOverflowError): release what this write still holds, marked torn.
                 locks.releaseAfterFailure(first, last, owner, true);
                 throw failure;
             }
-            unlockRange(offset, length, first, last, owner, held);
             keepMappedUntilHere();
         }
     }
@@ -305,13 +317,19 @@ public final class SharedMemory implements AutoCloseable
             try
             {
                 file.putBytes(dataOffset + offset, src, srcOffset, length);
+                unlockRange(offset, length, first, last, owner, held);
+            }
+            catch (final OwnershipLostException lost)
+            {
+                throw lost; // released what was still its own; the rest belongs to others now
             }
             catch (final Throwable failure)
             {
+                // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
+                // fault, a StackOverflowError): release what this write still holds, marked torn.
                 locks.releaseAfterFailure(first, last, owner, true);
                 throw failure;
             }
-            unlockRange(offset, length, first, last, owner, held);
             keepMappedUntilHere();
         }
     }
@@ -327,13 +345,19 @@ public final class SharedMemory implements AutoCloseable
         try
         {
             file.putLong(dataOffset + offset, value);
+            unlockRange(offset, Long.BYTES, first, last, owner, held);
+        }
+        catch (final OwnershipLostException lost)
+        {
+            throw lost; // released what was still its own; the rest belongs to others now
         }
         catch (final Throwable failure)
         {
+            // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
+            // fault, a StackOverflowError): release what this write still holds, marked torn.
             locks.releaseAfterFailure(first, last, owner, true);
             throw failure;
         }
-        unlockRange(offset, Long.BYTES, first, last, owner, held);
         keepMappedUntilHere();
     }
 
@@ -348,13 +372,19 @@ public final class SharedMemory implements AutoCloseable
         try
         {
             file.putInt(dataOffset + offset, value);
+            unlockRange(offset, Integer.BYTES, first, last, owner, held);
+        }
+        catch (final OwnershipLostException lost)
+        {
+            throw lost; // released what was still its own; the rest belongs to others now
         }
         catch (final Throwable failure)
         {
+            // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
+            // fault, a StackOverflowError): release what this write still holds, marked torn.
             locks.releaseAfterFailure(first, last, owner, true);
             throw failure;
         }
-        unlockRange(offset, Integer.BYTES, first, last, owner, held);
         keepMappedUntilHere();
     }
 
@@ -796,21 +826,7 @@ public final class SharedMemory implements AutoCloseable
         // sums past Integer.MAX_VALUE still divide correctly.
         final int wholeFirst = (offset + pageSize - 1) >>> pageShift;
         final int wholeLast = ((offset + length) >>> pageShift) - 1;
-        try
-        {
-            locks.unlock(first, last, owner, held, wholeFirst, wholeLast);
-        }
-        catch (final OwnershipLostException lost)
-        {
-            throw lost;
-        }
-        catch (final Throwable failure)
-        {
-            // An error in the middle of the release (asynchronous, such as a fault surfacing late): the bytes were
-            // all copied, so the pages this write still holds are released as they are.
-            locks.releaseAfterFailure(first, last, owner, false);
-            throw failure;
-        }
+        locks.unlock(first, last, owner, held, wholeFirst, wholeLast);
     }
 
     /** Gives one handle's share of the attachment back, once: at {@code close()}, or when the handle is collected. */
