@@ -4,6 +4,11 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Every JVM that runs Agrona 2.x needs this flag (the library fails fast, naming it, without).
 AGRONA_FLAG="--add-exports java.base/jdk.internal.misc=ALL-UNNAMED"
+# JDK 22+: the library makes system calls through the FFM API; this allows them without the JDK's warning. JDK 17
+# rejects the option, so it is added only where `java` is 22 or later.
+if java -version 2>&1 | head -1 | grep -qE 'version "(2[2-9]|[3-9][0-9])'; then
+  AGRONA_FLAG="$AGRONA_FLAG --enable-native-access=ALL-UNNAMED"
+fi
 EXAMPLES_JAR="$ROOT/ipc-examples/target/shmipc.jar"
 
 # Maven in batch mode, quiet about downloads: CI logs stay readable.

@@ -25,4 +25,14 @@ public final class NativeAccess
     {
         return "JDK " + Runtime.version().feature() + ": no FFM API (needs JDK 22+), using the JDK 17 fallbacks";
     }
+
+    /**
+     * @return the JVM options a child JVM of the same Java version needs for the library's native calls:
+     * {@code --enable-native-access=ALL-UNNAMED} on JDK 22 and later, none before (JDK 17 rejects that option).
+     */
+    public static java.util.List<String> childJvmOptions()
+    {
+        return Runtime.version().feature() >= 22 ? java.util.List.of("--enable-native-access=ALL-UNNAMED") :
+            java.util.List.of();
+    }
 }

@@ -65,6 +65,7 @@ enum Language
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(AgronaAccess.requiredFlag().split(" ")));
+        command.addAll(io.shmipc.sys.NativeAccess.childJvmOptions());
         if (Runtime.version().feature() >= 22)
         {
             command.add("--enable-native-access=ALL-UNNAMED"); // the library's FFM calls (futex, OFD locks)

@@ -1,6 +1,7 @@
 package io.shmipc.testing;
 
 import io.shmipc.segment.AgronaAccess;
+import io.shmipc.sys.NativeAccess;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -126,10 +127,7 @@ public final class JavaProcess implements AutoCloseable
             {
                 command.addAll(List.of(AgronaAccess.requiredFlag().split(" ")));
             }
-            if (Runtime.version().feature() >= 22)
-            {
-                command.add("--enable-native-access=ALL-UNNAMED");
-            }
+            command.addAll(NativeAccess.childJvmOptions());
             command.addAll(jvmOptions);
             command.add("-Xmx256m");
             command.add("-XX:+UseSerialGC");

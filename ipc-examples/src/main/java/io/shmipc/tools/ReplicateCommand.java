@@ -9,10 +9,9 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "replicate",
     mixinStandardHelpOptions = true,
-    description = {
-        "Mirror a segment to other hosts over Aeron: 'publish' on the host that writes it, 'subscribe' on each",
-        "host that reads a copy, 'status' to see either from another process. See docs/REPLICATION.md."
-    },
+    description =
+        "Mirror a segment to other hosts over Aeron: 'publish' on the host that writes it, 'subscribe' on " +
+        "each host that reads a copy, 'status' to see either from another process. See docs/REPLICATION.md.",
     subcommands = {
         ReplicatePublishCommand.class,
         ReplicateSubscribeCommand.class,

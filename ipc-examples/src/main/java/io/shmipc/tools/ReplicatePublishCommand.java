@@ -18,10 +18,10 @@ import java.util.concurrent.CountDownLatch;
 @Command(
     name = "publish",
     mixinStandardHelpOptions = true,
-    description = {
-        "Publish segment NAME to replicas: send its changed pages as they change, and a full image to each replica",
-        "that joins or restarts. Only reads the segment. Shows a status line per interval until interrupted."
-    })
+    description =
+        "Publish segment NAME to replicas: send its changed pages as they change, and a full image to each " +
+        "replica that joins or restarts. Only reads the segment. Shows a status line per interval until " +
+        "interrupted.")
 final class ReplicatePublishCommand implements Callable<Integer>
 {
     @Spec

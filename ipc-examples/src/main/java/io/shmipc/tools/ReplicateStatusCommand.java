@@ -17,10 +17,9 @@ import java.util.concurrent.Callable;
 @Command(
     name = "status",
     mixinStandardHelpOptions = true,
-    description = {
-        "Show the status of NAME's publisher and/or replica running on this host, read from their status segments",
-        "(NAME.publisher, NAME.replica). Exit status 1 if neither exists."
-    })
+    description =
+        "Show the status of NAME's publisher and/or replica running on this host, read from their status " +
+        "segments (NAME.publisher, NAME.replica). Exit status 1 if neither exists.")
 final class ReplicateStatusCommand implements Callable<Integer>
 {
     @Spec

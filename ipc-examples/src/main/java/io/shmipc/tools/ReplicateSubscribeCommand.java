@@ -17,11 +17,10 @@ import java.util.concurrent.CountDownLatch;
 @Command(
     name = "subscribe",
     mixinStandardHelpOptions = true,
-    description = {
-        "Keep segment NAME here as a replica of a published one: created with the source's geometry if missing,",
-        "replaced by a full image on start, then updated as the source changes. Local readers use it as any",
-        "segment; local writes to it are undone. Shows a status line per interval until interrupted."
-    })
+    description =
+        "Keep segment NAME here as a replica of a published one: created with the source's geometry if " +
+        "missing, replaced by a full image on start, then updated as the source changes. Local readers use it " +
+        "as any segment; local writes to it are undone. Shows a status line per interval until interrupted.")
 final class ReplicateSubscribeCommand implements Callable<Integer>
 {
     @Spec

@@ -26,6 +26,7 @@ final class ToolProcess
         final List<String> command = new ArrayList<>(prefix);
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(AgronaAccess.requiredFlag().split(" ")));
+        command.addAll(io.shmipc.sys.NativeAccess.childJvmOptions());
         command.addAll(List.of("-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-cp", System.getProperty("java.class.path"), Shmipc.class.getName()));
         command.addAll(List.of(args));

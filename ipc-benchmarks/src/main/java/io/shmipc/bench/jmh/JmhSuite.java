@@ -77,6 +77,7 @@ public final class JmhSuite implements Callable<Integer>
             .measurementIterations(iterations)
             .measurementTime(TimeValue.milliseconds(iterationMillis))
             .jvmArgsAppend(AgronaAccess.requiredFlag().split(" "))
+            .jvmArgsAppend(io.shmipc.sys.NativeAccess.childJvmOptions().toArray(new String[0]))
             .addProfiler(GCProfiler.class)
             .shouldFailOnError(true)
             .resultFormat(ResultFormatType.JSON)

@@ -35,6 +35,7 @@ final class ChildJvm implements AutoCloseable
         final List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(List.of(AgronaAccess.requiredFlag().split(" ")));
+        command.addAll(io.shmipc.sys.NativeAccess.childJvmOptions());
         command.addAll(jvmArgs);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));

@@ -51,6 +51,7 @@ final class BenchProcess implements AutoCloseable
             Path.of(System.getProperty("java.home"), "bin", "java").toString(),
             "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "-Xmx512m", "-XX:+UseSerialGC",
             "-Dshmipc.log.level=WARN", "-cp", System.getProperty("java.class.path"), BenchNode.class.getName()));
+        command.addAll(1, io.shmipc.sys.NativeAccess.childJvmOptions());
         command.addAll(List.of(args));
         try
         {

@@ -30,6 +30,7 @@ public final class ChildJvm implements AutoCloseable
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("--add-exports");
         command.add("java.base/jdk.internal.misc=ALL-UNNAMED");
+        command.addAll(io.shmipc.sys.NativeAccess.childJvmOptions());
         command.add("-Xmx256m");
         command.add("-XX:+UseSerialGC");
         command.addAll(jvmOptions);
