@@ -635,6 +635,29 @@ public final class SharedMemory implements AutoCloseable
         return version;
     }
 
+    /**
+     * @param pages the pages to watch, in {@code 0..pageCount()-1}.
+     * @return a watcher that waits for any of {@code pages} to change (one per thread; it allocates nothing per
+     * call), taking their current versions as seen.
+     */
+    public PageWatcher watch(final int... pages)
+    {
+        checkOpen();
+        return new PageWatcher(this, pages.clone());
+    }
+
+    /** For {@link PageWatcher}: the wait, with the handle's checks around it. */
+    int awaitAnyChange(
+        final int[] pages, final int[] offsets, final long[] seen, final int from, final long timeoutNanos,
+        final io.shmipc.sys.FutexVector vector)
+    {
+        checkOpen();
+        final int index = locks.awaitAnyChange(pages, offsets, seen, pages.length, from, timeoutNanos, vector);
+        checkStillOpen();
+        keepMappedUntilHere();
+        return index;
+    }
+
     // ------------------------------------------------------------------------------------------------------------
     // Description
     // ------------------------------------------------------------------------------------------------------------

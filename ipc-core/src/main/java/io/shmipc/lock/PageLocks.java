@@ -6,6 +6,7 @@ import io.shmipc.layout.CounterId;
 import io.shmipc.layout.LockWord;
 import io.shmipc.layout.SegmentDescriptor;
 import io.shmipc.sys.Futex;
+import io.shmipc.sys.FutexVector;
 import org.agrona.UnsafeApi;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.IdleStrategy;
@@ -429,6 +430,36 @@ public final class PageLocks
     public long awaitChange(final int page, final long seen, final long timeoutNanos, final IdleStrategy idle)
     {
         return waits.awaitVersion(page, lockWordOffset(page), seen, timeoutNanos, idle);
+    }
+
+    /**
+     * Waits until the version of any of {@code count} pages differs from the matching {@code seen} version
+     * ({@link io.shmipc.PageWatcher}): checking from index {@code from} round, then sleeping on all of them at once
+     * where {@code vector} is not {@code null} (JDK 22+ on Linux 5.16+), else backing off.
+     *
+     * @param pages        the pages.
+     * @param offsets      their lock words' offsets, {@link #lockWordOffset(int)} of each.
+     * @param seen         the version last seen of each.
+     * @param count        how many of the arrays' entries to use.
+     * @param from         the index to check first.
+     * @param timeoutNanos how long to wait at most.
+     * @param vector       the futex vector to sleep on, or {@code null}.
+     * @return the index of a page whose version changed, or -1 on timeout.
+     */
+    public int awaitAnyChange(
+        final int[] pages, final int[] offsets, final long[] seen, final int count, final int from,
+        final long timeoutNanos, final FutexVector vector)
+    {
+        return waits.awaitAnyVersion(offsets, seen, count, from, timeoutNanos, futex ? vector : null);
+    }
+
+    /**
+     * @param page a page.
+     * @return the offset in the file of {@code page}'s lock word.
+     */
+    public static int wordOffset(final int page)
+    {
+        return lockWordOffset(page);
     }
 
     /** @return the raw lock word of {@code page}, for tools. */

@@ -6,6 +6,7 @@ import io.shmipc.WaitInterruptedException;
 import io.shmipc.layout.CounterId;
 import io.shmipc.layout.LockWord;
 import io.shmipc.sys.Futex;
+import io.shmipc.sys.FutexVector;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.util.concurrent.locks.LockSupport;
@@ -226,6 +227,82 @@ final class PageWaits
     }
 
     /**
+     * Waits until the version of any of {@code count} pages (lock words at {@code offsets}) differs from the matching
+     * {@code seen}; sleeps on all of them at once ({@code futex_waitv}) when {@code vector} can, else backs off.
+     * Checks from {@code from} round, so that one busy page cannot hide the others.
+     *
+     * @return the index of a page whose version changed, or -1 if {@code timeoutNanos} passed first.
+     */
+    int awaitAnyVersion(
+        final int[] offsets, final long[] seen, final int count, final int from, final long timeoutNanos,
+        final FutexVector vector)
+    {
+        final long start = System.nanoTime();
+        for (int i = 0; ; i++)
+        {
+            for (int k = 0, index = from; k < count; k++, index = index + 1 == count ? 0 : index + 1)
+            {
+                if (locks.file.getLongVolatile(offsets[index]) >>> LockWord.VERSION_SHIFT != seen[index])
+                {
+                    return index;
+                }
+            }
+            if (i >= YIELD_START || (i & CHECK_MASK) == 0)
+            {
+                final long now = System.nanoTime();
+                endIfCancelled(-1, 0, now, start, timeoutNanos, false);
+                if (now - start - timeoutNanos >= 0)
+                {
+                    return -1;
+                }
+            }
+            if (i < YIELD_START)
+            {
+                Thread.onSpinWait();
+            }
+            else if (i < SLEEP_START)
+            {
+                Thread.yield();
+            }
+            else if (vector != null)
+            {
+                final long remaining = timeoutNanos == PageLocks.NO_TIMEOUT ? MAX_SLEEP_NANOS :
+                    start + timeoutNanos - System.nanoTime();
+                sleepOnAll(offsets, seen, count, vector, Math.max(1_000L, Math.min(MAX_SLEEP_NANOS, remaining)));
+            }
+            else
+            {
+                LockSupport.parkNanos(Backoff.PARK_NANOS);
+            }
+        }
+    }
+
+    /** Sets W on every watched word still at its seen version and sleeps on all of them; returns early on a change. */
+    private void sleepOnAll(
+        final int[] offsets, final long[] seen, final int count, final FutexVector vector, final long nanos)
+    {
+        for (int k = 0; k < count; k++)
+        {
+            long word = locks.file.getLongVolatile(offsets[k]);
+            if (word >>> LockWord.VERSION_SHIFT != seen[k])
+            {
+                return; // changed: the caller sees it at once
+            }
+            if ((word & LockWord.WAITERS_BIT) == 0)
+            {
+                if (!locks.file.compareAndSetLong(offsets[k], word, word | LockWord.WAITERS_BIT))
+                {
+                    return; // changed meanwhile: look again
+                }
+                word |= LockWord.WAITERS_BIT;
+            }
+            vector.set(k, locks.futexAddress(offsets[k]), (int)word);
+        }
+        locks.increment(CounterId.SLEEPS);
+        vector.await(count, nanos);
+    }
+
+    /**
      * Waits once: spin, yield, or sleep on the word (futex, W set first) or park. A sleep lasts at most until the
      * next liveness check {@code checkAt} or the call's deadline, and at most {@link #MAX_SLEEP_NANOS}.
      */
@@ -284,8 +361,8 @@ final class PageWaits
         }
         if (Thread.currentThread().isInterrupted())
         {
-            throw new WaitInterruptedException("interrupted while waiting for page " + page + " of segment '" +
-                locks.segmentName + "' (" + LockWord.describe(word) + ")");
+            throw new WaitInterruptedException("interrupted while waiting for " + (page < 0 ? "pages" : "page " +
+                page + " (" + LockWord.describe(word) + ")") + " of segment '" + locks.segmentName + "'");
         }
         if (timeoutThrows && timeoutNanos != PageLocks.NO_TIMEOUT && now - start - timeoutNanos >= 0)
         {

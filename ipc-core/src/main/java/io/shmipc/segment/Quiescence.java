@@ -24,6 +24,7 @@ final class Quiescence
     static final Set<String> MAPPING_USERS = Set.of(
         "io.shmipc.SharedMemory",
         "io.shmipc.TimedAccess",
+        "io.shmipc.PageWatcher",
         "io.shmipc.lock.PageLocks",
         "io.shmipc.lock.PageWaits");
     private static final String CONTINUATION = "jdk.internal.vm.Continuation";

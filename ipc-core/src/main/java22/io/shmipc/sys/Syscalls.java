@@ -34,6 +34,13 @@ final class Syscalls
     static final MethodHandle FUTEX_WAKE_CALL;
     /** {@code SYS_futex} on this architecture. */
     static final long SYS_FUTEX;
+    /** {@code long syscall(SYS_futex_waitv, struct futex_waitv *waiters, unsigned n, unsigned flags,
+     * struct timespec *timeout, clockid_t clockid)}. */
+    static final MethodHandle FUTEX_WAITV;
+    /** {@code SYS_futex_waitv}: 449 on x86-64 and AArch64 (the generic table). */
+    static final long SYS_FUTEX_WAITV = 449;
+    /** Whether this kernel has {@code futex_waitv} (Linux 5.16+). */
+    static final boolean FUTEX_WAITV_AVAILABLE;
 
     static final StructLayout CALL_STATE;
     static final VarHandle ERRNO;
@@ -64,6 +71,8 @@ final class Syscalls
         MethodHandle mmap = null;
         MethodHandle futex = null;
         MethodHandle futexWake = null;
+        MethodHandle futexWaitv = null;
+        boolean waitvAvailable = false;
         StructLayout callState = null;
         VarHandle errno = null;
         long sysFutex = -1;
@@ -108,6 +117,10 @@ final class Syscalls
                     Linker.Option.firstVariadicArg(1));
                 futexWake = linker.downcallHandle(libc.find("syscall").orElseThrow(), futexDescriptor,
                     Linker.Option.firstVariadicArg(1), Linker.Option.critical(false));
+                futexWaitv = linker.downcallHandle(libc.find("syscall").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                        ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT),
+                    Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
                 // One harmless call proves that native access is allowed here (it throws if it is denied).
                 try (Arena arena = Arena.ofConfined())
                 {
@@ -119,6 +132,13 @@ final class Syscalls
                 }
                 available = true;
                 why = "FFM API on JDK " + Runtime.version().feature();
+                // futex_waitv with no waiters fails with EINVAL where the kernel has it, ENOSYS where it does not.
+                try (Arena arena = Arena.ofConfined())
+                {
+                    final MemorySegment state = arena.allocate(callState);
+                    final long result = (long)futexWaitv.invokeExact(state, SYS_FUTEX_WAITV, 0L, 0, 0, 0L, 1);
+                    waitvAvailable = result == -1 && (int)errno.get(state, 0L) != 38; // ENOSYS
+                }
             }
             catch (final Throwable ex)
             {
@@ -132,6 +152,8 @@ final class Syscalls
         MMAP = mmap;
         FUTEX = futex;
         FUTEX_WAKE_CALL = futexWake;
+        FUTEX_WAITV = futexWaitv;
+        FUTEX_WAITV_AVAILABLE = waitvAvailable;
         CALL_STATE = callState;
         ERRNO = errno;
         SYS_FUTEX = sysFutex;

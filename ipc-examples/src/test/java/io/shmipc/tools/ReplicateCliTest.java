@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -30,10 +32,12 @@ class ReplicateCliTest
 
     private final TestDirectory source = TestDirectory.create();
     private final TestDirectory replica = TestDirectory.create();
+    private final ExecutorService commands = Executors.newCachedThreadPool();
 
     @AfterEach
     void tearDown()
     {
+        commands.shutdownNow();
         source.close();
         replica.close();
     }
@@ -45,12 +49,14 @@ class ReplicateCliTest
         try (SharedMemory shm = SharedMemory.builder("quotes").directory(source.path()).pages(3).create())
         {
             shm.write(4090, "across pages 0 and 1".getBytes());
+            // Threads of their own: the common pool has a single thread on a 2-core machine and would run the two
+            // commands one after the other.
             final CompletableFuture<CliRun> subscribe = CompletableFuture.supplyAsync(() -> CliRun.of(
                 "replicate", "subscribe", "quotes", "-d", replica.path().toString(), "--channel", channel,
-                "--interval", "0.2", "--duration", "6", "--json"));
+                "--interval", "0.2", "--duration", "6", "--json"), commands);
             final CompletableFuture<CliRun> publish = CompletableFuture.supplyAsync(() -> CliRun.of(
                 "replicate", "publish", "quotes", "-d", source.path().toString(), "--channel", channel,
-                "--control", "aeron:udp?endpoint=127.0.0.1:0", "--interval", "0.2", "--duration", "6"));
+                "--control", "aeron:udp?endpoint=127.0.0.1:0", "--interval", "0.2", "--duration", "6"), commands);
 
             // Another "process" (here a third command) reads the replica's status segment.
             awaitStatus("SYNCED");
