@@ -27,19 +27,21 @@ import java.time.Duration;
 public final class PageWatcher
 {
     private final SharedMemory shm;
+    private final SegmentAccess access;
     private final int[] pages;
     private final int[] offsets;
     private final long[] seen;
     private final FutexVector vector;
     private int next;
 
-    PageWatcher(final SharedMemory shm, final int[] pages)
+    PageWatcher(final SharedMemory shm, final SegmentAccess access, final int[] pages)
     {
         if (pages.length == 0)
         {
             throw new IllegalArgumentException("no page to watch");
         }
         this.shm = shm;
+        this.access = access;
         this.pages = pages;
         this.offsets = new int[pages.length];
         this.seen = new long[pages.length];
@@ -109,7 +111,7 @@ public final class PageWatcher
      */
     public int awaitAny(final long timeoutNanos)
     {
-        final int index = shm.awaitAnyChange(pages, offsets, seen, next, Math.max(0, timeoutNanos), vector);
+        final int index = access.awaitAnyChange(pages, offsets, seen, next, Math.max(0, timeoutNanos), vector);
         if (index >= 0)
         {
             seen[index] = shm.version(pages[index]);

@@ -1,19 +1,14 @@
 package io.shmipc;
 
 import io.shmipc.layout.CounterId;
-import io.shmipc.lock.OwnerSlot;
-import io.shmipc.lock.PageLocks;
 import io.shmipc.segment.Attachment;
-import io.shmipc.segment.SegmentGeometry;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.IdleStrategy;
-import org.agrona.concurrent.UnsafeBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.lang.ref.Cleaner;
-import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -62,39 +57,22 @@ public final class SharedMemory implements AutoCloseable
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final Attachment attachment;
-    private final UnsafeBuffer file;
-    private final PageLocks locks;
-    private final OwnerSlot slot;
-    private final String name;
-    private final int pageSize;
-    private final int pageShift;
-    private final int pageCount;
-    private final int capacity;
-    private final int dataOffset;
+    private final SegmentAccess access;
     private final boolean created;
     private final long accessTimeoutNanos;
     private final Release release;
-    private volatile boolean closed;
 
     SharedMemory(
         final Attachment attachment, final boolean created, final long recoveryNanos, final long accessTimeoutNanos)
     {
-        final SegmentGeometry geometry = attachment.geometry();
         this.attachment = attachment;
-        this.file = attachment.file();
-        this.slot = attachment.slot();
-        this.name = attachment.name();
-        this.pageSize = geometry.pageSize();
-        this.pageShift = Integer.numberOfTrailingZeros(pageSize);
-        this.pageCount = geometry.pageCount();
-        this.capacity = geometry.capacity();
-        this.dataOffset = (int)geometry.dataOffset();
+        this.access = new SegmentAccess(attachment, recoveryNanos);
         this.created = created;
         this.accessTimeoutNanos = accessTimeoutNanos;
-        this.locks = new PageLocks(file, name, pageCount, slot, recoveryNanos, this::isClosed);
         this.release = new Release(attachment);
-        // A handle that is never closed gives its share of the attachment back once unreachable.
-        CLEANER.register(this, release);
+        // A handle that is never closed gives its share of the attachment back once its access object is unreachable
+        // (every call on it keeps it reachable until the call returns).
+        CLEANER.register(access, release);
     }
 
     /**
@@ -166,7 +144,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public TimedAccess withTimeout(final Duration timeout)
     {
-        return new TimedAccess(this, Timeouts.nanos(timeout, "timeout"));
+        return new TimedAccess(this, access, Timeouts.nanos(timeout, "timeout"));
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -184,7 +162,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void write(final int offset, final byte[] src, final int srcOffset, final int length)
     {
-        write(offset, src, srcOffset, length, accessTimeoutNanos);
+        access.write(offset, src, srcOffset, length, accessTimeoutNanos);
     }
 
     /**
@@ -195,7 +173,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void write(final int offset, final byte[] src)
     {
-        write(offset, src, 0, src.length, accessTimeoutNanos);
+        access.write(offset, Objects.requireNonNull(src, "src"), 0, src.length, accessTimeoutNanos);
     }
 
     /**
@@ -208,7 +186,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void write(final int offset, final DirectBuffer src, final int srcOffset, final int length)
     {
-        write(offset, src, srcOffset, length, accessTimeoutNanos);
+        access.write(offset, src, srcOffset, length, accessTimeoutNanos);
     }
 
     /**
@@ -222,7 +200,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void write(final int offset, final ByteBuffer src, final int srcOffset, final int length)
     {
-        write(offset, src, srcOffset, length, accessTimeoutNanos);
+        access.write(offset, src, srcOffset, length, accessTimeoutNanos);
     }
 
     /**
@@ -233,7 +211,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void writeLong(final int offset, final long value)
     {
-        writeLong(offset, value, accessTimeoutNanos);
+        access.writeLong(offset, value, accessTimeoutNanos);
     }
 
     /**
@@ -244,148 +222,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void writeInt(final int offset, final int value)
     {
-        writeInt(offset, value, accessTimeoutNanos);
-    }
-
-    void write(final int offset, final byte[] src, final int srcOffset, final int length, final long timeoutNanos)
-    {
-        checkOpen();
-        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").length))
-        {
-            final int first = firstPage(offset);
-            final int last = lastPage(offset, length);
-            final int owner = slot.slot();
-            final long held = lockForWrite(first, last, owner, timeoutNanos);
-            try
-            {
-                file.putBytes(dataOffset + offset, src, srcOffset, length);
-                unlockRange(offset, length, first, last, owner, held);
-            }
-            catch (final OwnershipLostException lost)
-            {
-                throw lost; // released what was still its own; the rest belongs to others now
-            }
-            catch (final Throwable failure)
-            {
-                // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
-                // fault, a StackOverflowError): release what this write still holds, marked torn.
-                locks.releaseAfterFailure(first, last, owner, true);
-                throw failure;
-            }
-            keepMappedUntilHere();
-        }
-    }
-
-    void write(final int offset, final DirectBuffer src, final int srcOffset, final int length, final long timeoutNanos)
-    {
-        checkOpen();
-        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
-        {
-            final int first = firstPage(offset);
-            final int last = lastPage(offset, length);
-            final int owner = slot.slot();
-            final long held = lockForWrite(first, last, owner, timeoutNanos);
-            try
-            {
-                file.putBytes(dataOffset + offset, src, srcOffset, length);
-                unlockRange(offset, length, first, last, owner, held);
-            }
-            catch (final OwnershipLostException lost)
-            {
-                throw lost; // released what was still its own; the rest belongs to others now
-            }
-            catch (final Throwable failure)
-            {
-                // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
-                // fault, a StackOverflowError): release what this write still holds, marked torn.
-                locks.releaseAfterFailure(first, last, owner, true);
-                throw failure;
-            }
-            keepMappedUntilHere();
-        }
-    }
-
-    void write(final int offset, final ByteBuffer src, final int srcOffset, final int length, final long timeoutNanos)
-    {
-        checkOpen();
-        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
-        {
-            final int first = firstPage(offset);
-            final int last = lastPage(offset, length);
-            final int owner = slot.slot();
-            final long held = lockForWrite(first, last, owner, timeoutNanos);
-            try
-            {
-                file.putBytes(dataOffset + offset, src, srcOffset, length);
-                unlockRange(offset, length, first, last, owner, held);
-            }
-            catch (final OwnershipLostException lost)
-            {
-                throw lost; // released what was still its own; the rest belongs to others now
-            }
-            catch (final Throwable failure)
-            {
-                // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
-                // fault, a StackOverflowError): release what this write still holds, marked torn.
-                locks.releaseAfterFailure(first, last, owner, true);
-                throw failure;
-            }
-            keepMappedUntilHere();
-        }
-    }
-
-    void writeLong(final int offset, final long value, final long timeoutNanos)
-    {
-        checkOpen();
-        Bounds.checkRange(offset, Long.BYTES, capacity);
-        final int first = firstPage(offset);
-        final int last = lastPage(offset, Long.BYTES);
-        final int owner = slot.slot();
-        final long held = lockForWrite(first, last, owner, timeoutNanos);
-        try
-        {
-            file.putLong(dataOffset + offset, value);
-            unlockRange(offset, Long.BYTES, first, last, owner, held);
-        }
-        catch (final OwnershipLostException lost)
-        {
-            throw lost; // released what was still its own; the rest belongs to others now
-        }
-        catch (final Throwable failure)
-        {
-            // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
-            // fault, a StackOverflowError): release what this write still holds, marked torn.
-            locks.releaseAfterFailure(first, last, owner, true);
-            throw failure;
-        }
-        keepMappedUntilHere();
-    }
-
-    void writeInt(final int offset, final int value, final long timeoutNanos)
-    {
-        checkOpen();
-        Bounds.checkRange(offset, Integer.BYTES, capacity);
-        final int first = firstPage(offset);
-        final int last = lastPage(offset, Integer.BYTES);
-        final int owner = slot.slot();
-        final long held = lockForWrite(first, last, owner, timeoutNanos);
-        try
-        {
-            file.putInt(dataOffset + offset, value);
-            unlockRange(offset, Integer.BYTES, first, last, owner, held);
-        }
-        catch (final OwnershipLostException lost)
-        {
-            throw lost; // released what was still its own; the rest belongs to others now
-        }
-        catch (final Throwable failure)
-        {
-            // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
-            // fault, a StackOverflowError): release what this write still holds, marked torn.
-            locks.releaseAfterFailure(first, last, owner, true);
-            throw failure;
-        }
-        keepMappedUntilHere();
+        access.writeInt(offset, value, accessTimeoutNanos);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -403,7 +240,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void read(final int offset, final byte[] dst, final int dstOffset, final int length)
     {
-        read(offset, dst, dstOffset, length, accessTimeoutNanos);
+        access.read(offset, dst, dstOffset, length, accessTimeoutNanos);
     }
 
     /**
@@ -415,7 +252,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void read(final int offset, final byte[] dst)
     {
-        read(offset, dst, 0, dst.length, accessTimeoutNanos);
+        access.read(offset, Objects.requireNonNull(dst, "dst"), 0, dst.length, accessTimeoutNanos);
     }
 
     /**
@@ -429,7 +266,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void read(final int offset, final MutableDirectBuffer dst, final int dstOffset, final int length)
     {
-        read(offset, dst, dstOffset, length, accessTimeoutNanos);
+        access.read(offset, dst, dstOffset, length, accessTimeoutNanos);
     }
 
     /**
@@ -445,7 +282,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void read(final int offset, final ByteBuffer dst, final int dstOffset, final int length)
     {
-        read(offset, dst, dstOffset, length, accessTimeoutNanos);
+        access.read(offset, dst, dstOffset, length, accessTimeoutNanos);
     }
 
     /**
@@ -455,7 +292,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public long readLong(final int offset)
     {
-        return readLong(offset, accessTimeoutNanos);
+        return access.readLong(offset, accessTimeoutNanos);
     }
 
     /**
@@ -465,105 +302,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public int readInt(final int offset)
     {
-        return readInt(offset, accessTimeoutNanos);
-    }
-
-    void read(final int offset, final byte[] dst, final int dstOffset, final int length, final long timeoutNanos)
-    {
-        checkOpen();
-        if (checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").length))
-        {
-            final int first = firstPage(offset);
-            final int last = lastPage(offset, length);
-            long stamp;
-            do
-            {
-                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-                file.getBytes(dataOffset + offset, dst, dstOffset, length);
-            }
-            while (!locks.validate(first, last, stamp));
-            checkStillOpen();
-            keepMappedUntilHere();
-        }
-    }
-
-    void read(
-        final int offset, final MutableDirectBuffer dst, final int dstOffset, final int length, final long timeoutNanos)
-    {
-        checkOpen();
-        if (checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").capacity()))
-        {
-            final int first = firstPage(offset);
-            final int last = lastPage(offset, length);
-            long stamp;
-            do
-            {
-                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-                file.getBytes(dataOffset + offset, dst, dstOffset, length);
-            }
-            while (!locks.validate(first, last, stamp));
-            checkStillOpen();
-            keepMappedUntilHere();
-        }
-    }
-
-    void read(final int offset, final ByteBuffer dst, final int dstOffset, final int length, final long timeoutNanos)
-    {
-        checkOpen();
-        final boolean any = checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").capacity());
-        Bounds.checkWritable(dst);
-        if (any)
-        {
-            final int first = firstPage(offset);
-            final int last = lastPage(offset, length);
-            long stamp;
-            do
-            {
-                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-                file.getBytes(dataOffset + offset, dst, dstOffset, length);
-            }
-            while (!locks.validate(first, last, stamp));
-            checkStillOpen();
-            keepMappedUntilHere();
-        }
-    }
-
-    long readLong(final int offset, final long timeoutNanos)
-    {
-        checkOpen();
-        Bounds.checkRange(offset, Long.BYTES, capacity);
-        final int first = firstPage(offset);
-        final int last = lastPage(offset, Long.BYTES);
-        long stamp;
-        long value;
-        do
-        {
-            stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-            value = file.getLong(dataOffset + offset);
-        }
-        while (!locks.validate(first, last, stamp));
-        checkStillOpen();
-        keepMappedUntilHere();
-        return value;
-    }
-
-    int readInt(final int offset, final long timeoutNanos)
-    {
-        checkOpen();
-        Bounds.checkRange(offset, Integer.BYTES, capacity);
-        final int first = firstPage(offset);
-        final int last = lastPage(offset, Integer.BYTES);
-        long stamp;
-        int value;
-        do
-        {
-            stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-            value = file.getInt(dataOffset + offset);
-        }
-        while (!locks.validate(first, last, stamp));
-        checkStillOpen();
-        keepMappedUntilHere();
-        return value;
+        return access.readInt(offset, accessTimeoutNanos);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -577,12 +316,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public long version(final int page)
     {
-        checkOpen();
-        Bounds.checkPage(page, pageCount);
-        final long version = locks.version(page);
-        checkStillOpen();
-        keepMappedUntilHere();
-        return version;
+        return access.version(page);
     }
 
     /**
@@ -591,8 +325,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public int pageOf(final int offset)
     {
-        Bounds.checkRange(offset, 1, capacity);
-        return firstPage(offset);
+        return access.pageOf(offset);
     }
 
     /**
@@ -627,12 +360,41 @@ public final class SharedMemory implements AutoCloseable
      */
     public long awaitChange(final int page, final long seen, final long timeoutNanos, final IdleStrategy idle)
     {
-        checkOpen();
-        Bounds.checkPage(page, pageCount);
-        final long version = locks.awaitChange(page, seen, Math.max(0, timeoutNanos), idle);
-        checkStillOpen();
-        keepMappedUntilHere();
-        return version;
+        return access.awaitChange(page, seen, timeoutNanos, idle);
+    }
+
+    /**
+     * Waits until the version of the page holding bytes {@code [offset, offset + length)} differs from
+     * {@code seenVersion}, then copies a consistent snapshot of those bytes, taken at a version other than
+     * {@code seenVersion}, into {@code dst}: {@link #awaitChange} and {@link #read} in one call, for the receiving
+     * side of a message exchange, returning the version the bytes belong to. The bytes must lie in one page.
+     *
+     * <pre>{@code
+     * long seen = shm.version(0);
+     * while (running) {
+     *     seen = shm.awaitChangeAndRead(0, message, 0, 64, seen, Duration.ofSeconds(1));  // the next message
+     * }
+     * }</pre>
+     *
+     * @param offset      where in the segment.
+     * @param dst         where to copy to.
+     * @param dstOffset   where in {@code dst}.
+     * @param length      how many bytes, within one page.
+     * @param seenVersion the version of that page last seen.
+     * @param timeout     how long to wait at most.
+     * @return the version the snapshot was taken at, or {@code seenVersion} if the timeout passed first (then
+     * {@code dst} holds no snapshot).
+     * @throws IllegalArgumentException  if the bytes span pages.
+     * @throws TornPageException         if the page was left half written by a writer that died or failed.
+     * @throws IllegalStateException     if the segment is closed, before or during the wait.
+     * @throws WaitInterruptedException if the thread is interrupted while waiting (its interrupt status is kept).
+     */
+    public long awaitChangeAndRead(
+        final int offset, final byte[] dst, final int dstOffset, final int length, final long seenVersion,
+        final Duration timeout)
+    {
+        return access.awaitChangeAndRead(offset, dst, dstOffset, length, seenVersion,
+            Objects.requireNonNull(timeout, "timeout").isNegative() ? 0 : Timeouts.nanos(timeout, "timeout"));
     }
 
     /**
@@ -642,20 +404,8 @@ public final class SharedMemory implements AutoCloseable
      */
     public PageWatcher watch(final int... pages)
     {
-        checkOpen();
-        return new PageWatcher(this, pages.clone());
-    }
-
-    /** For {@link PageWatcher}: the wait, with the handle's checks around it. */
-    int awaitAnyChange(
-        final int[] pages, final int[] offsets, final long[] seen, final int from, final long timeoutNanos,
-        final io.shmipc.sys.FutexVector vector)
-    {
-        checkOpen();
-        final int index = locks.awaitAnyChange(pages, offsets, seen, pages.length, from, timeoutNanos, vector);
-        checkStillOpen();
-        keepMappedUntilHere();
-        return index;
+        access.checkOpen();
+        return new PageWatcher(this, access, pages.clone());
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -665,25 +415,25 @@ public final class SharedMemory implements AutoCloseable
     /** @return bytes per page, a power of two. */
     public int pageSize()
     {
-        return pageSize;
+        return access.pageSize;
     }
 
     /** @return number of data pages. */
     public int pageCount()
     {
-        return pageCount;
+        return access.pageCount;
     }
 
     /** @return bytes of user data: {@code pageSize() * pageCount()}. */
     public int capacity()
     {
-        return capacity;
+        return access.capacity;
     }
 
     /** @return the segment's name. */
     public String name()
     {
-        return name;
+        return access.name;
     }
 
     /** @return the segment file. */
@@ -704,11 +454,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public long lockWord(final int page)
     {
-        checkOpen();
-        Bounds.checkPage(page, pageCount);
-        final long word = locks.lockWord(page);
-        checkStillOpen();
-        return word;
+        return access.lockWord(page);
     }
 
     /**
@@ -717,10 +463,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public long counter(final CounterId id)
     {
-        checkOpen();
-        final long value = locks.counter(id);
-        checkStillOpen();
-        return value;
+        return access.counter(id);
     }
 
     /**
@@ -729,13 +472,13 @@ public final class SharedMemory implements AutoCloseable
      */
     public int ownerSlot()
     {
-        return slot.slot();
+        return access.ownerSlot();
     }
 
     /** @return whether {@link #close()} was called. */
     public boolean isClosed()
     {
-        return closed;
+        return access.isClosed();
     }
 
     /**
@@ -750,106 +493,18 @@ public final class SharedMemory implements AutoCloseable
     @Override
     public void close()
     {
-        if (!closed)
+        if (access.close())
         {
-            closed = true;
             release.run();
-            LOG.debug("closed handle of segment '{}'", name);
+            LOG.debug("closed handle of segment '{}'", access.name);
         }
     }
 
     @Override
     public String toString()
     {
-        return "SharedMemory{name='" + name + "', path=" + attachment.path() + ", " + attachment.geometry() +
-            (closed ? ", closed" : "") + "}";
-    }
-
-    /**
-     * Keeps this handle, and so its mapping, reachable until this point of the calling method: a handle that becomes
-     * unreachable has its share of the mapping released, and without this the JIT may consider {@code this} dead
-     * while a copy from the mapping is still running. Deliberately not in a {@code finally} block: that costs a few
-     * nanoseconds per call on JDK 17, and a call that throws has stopped touching the mapping anyway.
-     */
-    private void keepMappedUntilHere()
-    {
-        Reference.reachabilityFence(this);
-    }
-
-    private void checkOpen()
-    {
-        if (closed)
-        {
-            throw closedException();
-        }
-    }
-
-    /**
-     * Checked again after a call has read the mapping: a close that released the mapping while the call ran (JDK 22+
-     * replaces it with zeros) makes the call throw rather than return what it read.
-     */
-    private void checkStillOpen()
-    {
-        if (closed)
-        {
-            throw closedException();
-        }
-    }
-
-    private IllegalStateException closedException()
-    {
-        return new IllegalStateException("segment '" + name + "' is closed");
-    }
-
-    /**
-     * Checks a byte access of {@code length} bytes at {@code offset} and its source or destination side.
-     *
-     * @return {@code false} if there is nothing to copy (zero length).
-     */
-    private boolean checkAccess(
-        final int offset, final int length, final String side, final int sideOffset, final long sideCapacity)
-    {
-        Bounds.checkRange(offset, length, capacity);
-        Bounds.checkSide(side, sideOffset, length, sideCapacity);
-        return length != 0;
-    }
-
-    private int firstPage(final int offset)
-    {
-        return offset >>> pageShift;
-    }
-
-    private int lastPage(final int offset, final int length)
-    {
-        return (offset + length - 1) >>> pageShift;
-    }
-
-    /**
-     * Takes pages {@code first..last} for writing, then checks the closed flag once more: a close that came in between
-     * either saw the pages held (and waits for their release) or is seen here (and the pages are given back).
-     */
-    private long lockForWrite(final int first, final int last, final int owner, final long timeoutNanos)
-    {
-        final long held = locks.lock(first, last, owner, timeoutNanos);
-        if (closed)
-        {
-            // Nothing was written: give the pages back as they were (the close may already have released the mapping,
-            // in which case it gives back, in the file, any page this writer still holds).
-            locks.abandonClosed(first, last, owner);
-            throw closedException();
-        }
-        return held;
-    }
-
-    /** Releases the pages of bytes {@code [offset, offset + length)} after a write of exactly those bytes. */
-    private void unlockRange(
-        final int offset, final int length, final int first, final int last, final int owner, final long held)
-    {
-        // Pages covered from their first byte to their last lose a torn mark; the shifts are unsigned so that
-        // sums past Integer.MAX_VALUE still divide correctly.
-        final int wholeFirst = (offset + pageSize - 1) >>> pageShift;
-        final int wholeLast = ((offset + length) >>> pageShift) - 1;
-        locks.unlock(first, last, owner, held, wholeFirst, wholeLast);
+        return "SharedMemory{name='" + access.name + "', path=" + attachment.path() + ", " + attachment.geometry() +
+            (access.isClosed() ? ", closed" : "") + "}";
     }
 
     /** Gives one handle's share of the attachment back, once: at {@code close()}, or when the handle is collected. */

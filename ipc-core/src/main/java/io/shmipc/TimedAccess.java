@@ -14,11 +14,13 @@ import java.nio.ByteBuffer;
 public final class TimedAccess
 {
     private final SharedMemory shm;
+    private final SegmentAccess access;
     private final long timeoutNanos;
 
-    TimedAccess(final SharedMemory shm, final long timeoutNanos)
+    TimedAccess(final SharedMemory shm, final SegmentAccess access, final long timeoutNanos)
     {
         this.shm = shm;
+        this.access = access;
         this.timeoutNanos = timeoutNanos;
     }
 
@@ -45,7 +47,7 @@ public final class TimedAccess
      */
     public void read(final int offset, final byte[] dst, final int dstOffset, final int length)
     {
-        shm.read(offset, dst, dstOffset, length, timeoutNanos);
+        access.read(offset, dst, dstOffset, length, timeoutNanos);
     }
 
     /**
@@ -59,7 +61,7 @@ public final class TimedAccess
      */
     public void read(final int offset, final MutableDirectBuffer dst, final int dstOffset, final int length)
     {
-        shm.read(offset, dst, dstOffset, length, timeoutNanos);
+        access.read(offset, dst, dstOffset, length, timeoutNanos);
     }
 
     /**
@@ -73,7 +75,7 @@ public final class TimedAccess
      */
     public void read(final int offset, final ByteBuffer dst, final int dstOffset, final int length)
     {
-        shm.read(offset, dst, dstOffset, length, timeoutNanos);
+        access.read(offset, dst, dstOffset, length, timeoutNanos);
     }
 
     /**
@@ -85,7 +87,7 @@ public final class TimedAccess
      */
     public long readLong(final int offset)
     {
-        return shm.readLong(offset, timeoutNanos);
+        return access.readLong(offset, timeoutNanos);
     }
 
     /**
@@ -97,7 +99,7 @@ public final class TimedAccess
      */
     public int readInt(final int offset)
     {
-        return shm.readInt(offset, timeoutNanos);
+        return access.readInt(offset, timeoutNanos);
     }
 
     /**
@@ -111,7 +113,7 @@ public final class TimedAccess
      */
     public void write(final int offset, final byte[] src, final int srcOffset, final int length)
     {
-        shm.write(offset, src, srcOffset, length, timeoutNanos);
+        access.write(offset, src, srcOffset, length, timeoutNanos);
     }
 
     /**
@@ -125,7 +127,7 @@ public final class TimedAccess
      */
     public void write(final int offset, final DirectBuffer src, final int srcOffset, final int length)
     {
-        shm.write(offset, src, srcOffset, length, timeoutNanos);
+        access.write(offset, src, srcOffset, length, timeoutNanos);
     }
 
     /**
@@ -139,7 +141,7 @@ public final class TimedAccess
      */
     public void write(final int offset, final ByteBuffer src, final int srcOffset, final int length)
     {
-        shm.write(offset, src, srcOffset, length, timeoutNanos);
+        access.write(offset, src, srcOffset, length, timeoutNanos);
     }
 
     /**
@@ -151,7 +153,7 @@ public final class TimedAccess
      */
     public void writeLong(final int offset, final long value)
     {
-        shm.writeLong(offset, value, timeoutNanos);
+        access.writeLong(offset, value, timeoutNanos);
     }
 
     /**
@@ -163,6 +165,6 @@ public final class TimedAccess
      */
     public void writeInt(final int offset, final int value)
     {
-        shm.writeInt(offset, value, timeoutNanos);
+        access.writeInt(offset, value, timeoutNanos);
     }
 }

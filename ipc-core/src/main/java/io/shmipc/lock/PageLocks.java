@@ -110,6 +110,11 @@ public final class PageLocks
     public static final long LIVENESS_RECHECK_NANOS = 10_000_000L;
     /** A timeout meaning "wait for as long as it takes". */
     public static final long NO_TIMEOUT = Long.MAX_VALUE;
+    /**
+     * What {@link #release} returns for a page that was no longer the writer's: a free word (even sequence), which a
+     * release, returning the held word it released, never returns.
+     */
+    private static final long NOT_RELEASED = Long.MIN_VALUE;
 
     private static final Logger LOG = LoggerFactory.getLogger(PageLocks.class);
     /**
@@ -194,7 +199,7 @@ public final class PageLocks
             // One page, the common case: the stamp is the page's sequence, no loop.
             final int offset = lockWordOffset(first);
             // acquire: the copy that follows cannot be performed before this load.
-            final long word = file.getLongVolatile(offset);
+            final long word = load(offset);
             return ((word & (LockWord.HELD_BIT | LockWord.TORN_BIT)) == 0 ? word :
                 waits.awaitFree(first, offset, word, timeoutNanos)) >>> LockWord.SEQUENCE_SHIFT;
         }
@@ -203,7 +208,7 @@ public final class PageLocks
         {
             final int offset = lockWordOffset(page);
             // acquire: the copy that follows cannot be performed before this load.
-            long word = file.getLongVolatile(offset);
+            long word = load(offset);
             if ((word & (LockWord.HELD_BIT | LockWord.TORN_BIT)) != 0)
             {
                 word = waits.awaitFree(page, offset, word, timeoutNanos);
@@ -225,12 +230,12 @@ public final class PageLocks
         if (first == last)
         {
             // A free page's sequence is even, so an equal sequence is also a free one.
-            return file.getLongVolatile(lockWordOffset(first)) >>> LockWord.SEQUENCE_SHIFT == stamp || retried();
+            return load(lockWordOffset(first)) >>> LockWord.SEQUENCE_SHIFT == stamp || retried();
         }
         long sum = 0;
         for (int page = first; page <= last; page++)
         {
-            final long word = file.getLongVolatile(lockWordOffset(page));
+            final long word = load(lockWordOffset(page));
             if ((word & LockWord.HELD_BIT) != 0)
             {
                 return retried();
@@ -299,9 +304,9 @@ public final class PageLocks
      */
     private long take(final int page, final int offset, final int owner, final long timeoutNanos)
     {
-        final long word = file.getLongVolatile(offset);
+        final long word = load(offset);
         final long held = LockWord.locked(word, owner);
-        if ((word & LockWord.HELD_BIT) == 0 && file.compareAndSetLong(offset, word, held))
+        if ((word & LockWord.HELD_BIT) == 0 && cas(offset, word, held))
         {
             return held;
         }
@@ -316,18 +321,50 @@ public final class PageLocks
      *
      * @throws OwnershipLostException if some page was no longer held by this write (after releasing the others).
      */
-    public void unlock(
+    public boolean unlock(
         final int first, final int last, final int owner, final long held, final int wholeFirst, final int wholeLast)
     {
         if (first == last)
         {
-            if (!release(first, owner, held, first >= wholeFirst && first <= wholeLast, false))
+            final long released = release(first, owner, held, first >= wholeFirst && first <= wholeLast, false);
+            if (released == NOT_RELEASED)
             {
                 lost(first, first, 1);
             }
-            return;
+            return (released & LockWord.WAITERS_BIT) != 0;
         }
-        releaseAll(first, last, owner, held, wholeFirst, wholeLast);
+        return releaseAll(first, last, owner, held, wholeFirst, wholeLast);
+    }
+
+    /**
+     * The waiter's side of the sleep protocol ({@link PageWaits}): makes sure the W bit is on {@code page}'s word while
+     * its version is still {@code seenVersion}, so that the release that changes the version sees W and wakes.
+     *
+     * @return {@code true} if W is now on a word of version {@code seenVersion} (the caller may sleep on it);
+     * {@code false} if the version changed or the word moved meanwhile (the caller looks again).
+     */
+    public boolean registerWaiter(final int page, final long seenVersion)
+    {
+        final int offset = lockWordOffset(page);
+        final long word = load(offset);
+        return word >>> LockWord.VERSION_SHIFT == seenVersion && registerWaiterOn(offset, word) != NOT_RELEASED;
+    }
+
+    /**
+     * Puts W on the word at {@code offset} if it is still {@code word} (or finds it there).
+     *
+     * @return the word with W, to sleep on; or {@link #NOT_RELEASED} if the word changed meanwhile.
+     */
+    long registerWaiterOn(final int offset, final long word)
+    {
+        final long withWaiters = word | LockWord.WAITERS_BIT;
+        return withWaiters == word || cas(offset, word, withWaiters) ? withWaiters : NOT_RELEASED;
+    }
+
+    /** @return whether {@link #registerWaiterOn} failed. */
+    static boolean notRegistered(final long result)
+    {
+        return result == NOT_RELEASED;
     }
 
     /**
@@ -353,7 +390,7 @@ public final class PageLocks
     {
         if (first == last)
         {
-            if (!release(first, owner, held, false, false))
+            if (release(first, owner, held, false, false) == NOT_RELEASED)
             {
                 lost(first, first, 1);
             }
@@ -400,7 +437,7 @@ public final class PageLocks
         int held = 0;
         for (int page = 0; page < pageCount; page++)
         {
-            final long word = file.getLongVolatile(lockWordOffset(page));
+            final long word = load(lockWordOffset(page));
             if ((word & LockWord.HELD_BIT) != 0 && LockWord.owner(word) == owner)
             {
                 held++;
@@ -416,7 +453,7 @@ public final class PageLocks
     /** @return the number of completed writes to {@code page} (modulo 2^47). */
     public long version(final int page)
     {
-        return file.getLongVolatile(lockWordOffset(page)) >>> LockWord.VERSION_SHIFT;
+        return load(lockWordOffset(page)) >>> LockWord.VERSION_SHIFT;
     }
 
     /**
@@ -465,13 +502,13 @@ public final class PageLocks
     /** @return the raw lock word of {@code page}, for tools. */
     public long lockWord(final int page)
     {
-        return file.getLongVolatile(lockWordOffset(page));
+        return load(lockWordOffset(page));
     }
 
     /** @return the current value of a header counter. */
     public long counter(final CounterId id)
     {
-        return file.getLongVolatile(id.offset());
+        return load(id.offset());
     }
 
     /**
@@ -487,7 +524,7 @@ public final class PageLocks
         for (int page = 0; page < pageCount && deadOwner != 0; page++)
         {
             final int offset = lockWordOffset(page);
-            long word = file.getLongVolatile(offset);
+            long word = load(offset);
             while ((word & LockWord.HELD_BIT) != 0 && LockWord.owner(word) == deadOwner)
             {
                 if (releaseTorn(offset, word))
@@ -496,7 +533,7 @@ public final class PageLocks
                     recovered++;
                     break;
                 }
-                word = file.getLongVolatile(offset);
+                word = load(offset);
             }
         }
         return recovered;
@@ -509,6 +546,18 @@ public final class PageLocks
     static int lockWordOffset(final int page)
     {
         return SegmentDescriptor.HEADER_LENGTH + page * SegmentDescriptor.LOCK_STRIDE;
+    }
+
+    /** @return the lock word at {@code offset} (acquire; {@link UnsafeApi} directly: offsets were checked). */
+    long load(final int offset)
+    {
+        return UnsafeApi.getLongVolatile(byteArray, addressOffset + offset);
+    }
+
+    /** @return whether the lock word at {@code offset} went from {@code expected} to {@code update} (seq_cst). */
+    boolean cas(final int offset, final long expected, final long update)
+    {
+        return UnsafeApi.compareAndSetLong(byteArray, addressOffset + offset, expected, update);
     }
 
     void increment(final CounterId id)
@@ -531,7 +580,7 @@ public final class PageLocks
     {
         final long released = futex ? LockWord.releasedTorn(word) :
             LockWord.releasedKeepingWaiters(word) | LockWord.TORN_BIT;
-        if (!file.compareAndSetLong(offset, word, released))
+        if (!cas(offset, word, released))
         {
             return false;
         }
@@ -558,7 +607,7 @@ public final class PageLocks
      * {@link #lock} set on it (kept in {@link #HELD_WORDS}; {@code held} is their sequences' sum, as a check that they
      * are this write's).
      */
-    private void releaseAll(
+    private boolean releaseAll(
         final int first, final int last, final int owner, final long held, final int wholeFirst, final int wholeLast)
     {
         final long[] words = HELD_WORDS.get();
@@ -574,19 +623,26 @@ public final class PageLocks
         }
         int lostCount = 0;
         int lostPage = -1;
+        boolean waiters = false;
         for (int page = first; page <= last; page++)
         {
-            if (!release(page, owner, words[page - first] >>> LockWord.SEQUENCE_SHIFT,
-                page >= wholeFirst && page <= wholeLast, false))
+            final long released = release(page, owner, words[page - first] >>> LockWord.SEQUENCE_SHIFT,
+                page >= wholeFirst && page <= wholeLast, false);
+            if (released == NOT_RELEASED)
             {
                 lostCount++;
                 lostPage = lostPage < 0 ? page : lostPage;
+            }
+            else
+            {
+                waiters |= (released & LockWord.WAITERS_BIT) != 0;
             }
         }
         if (lostCount > 0)
         {
             lost(lostPage, last, lostCount);
         }
+        return waiters;
     }
 
     private static long[] heldWords(final int pages)
@@ -604,9 +660,10 @@ public final class PageLocks
      * Releases one held page by CAS from its current value, provided that value is still this writer's (held, owned
      * by {@code owner}, and with sequence {@code heldSequence} unless that is -1); retries if only W was added.
      *
-     * @return {@code false} if the page was no longer this writer's (nothing stored).
+     * @return the word it released (with W if sleepers were to be woken), or {@link #NOT_RELEASED} if the page was no
+     * longer this writer's (nothing stored).
      */
-    private boolean release(
+    private long release(
         final int page, final int owner, final long heldSequence, final boolean clearTorn, final boolean setTorn)
     {
         // UnsafeApi directly, not through the buffer: a release goes less deep than the take before it.
@@ -617,7 +674,7 @@ public final class PageLocks
             if ((word & LockWord.HELD_BIT) == 0 || LockWord.owner(word) != owner ||
                 (heldSequence != -1 && word >>> LockWord.SEQUENCE_SHIFT != heldSequence))
             {
-                return false;
+                return NOT_RELEASED;
             }
             long released = futex ? LockWord.released(word) : LockWord.releasedKeepingWaiters(word);
             if (clearTorn)
@@ -635,7 +692,7 @@ public final class PageLocks
                 {
                     Futex.wakeAll(address);
                 }
-                return true;
+                return word;
             }
             word = UnsafeApi.getLongVolatile(byteArray, address);
         }

@@ -37,9 +37,22 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class PageWaits
 {
-    /** Longest single futex sleep. */
-    static final long MAX_SLEEP_NANOS = 10_000_000L;
+    /** System property: the longest single futex sleep, in milliseconds (default {@value #DEFAULT_MAX_SLEEP_MILLIS}). */
+    public static final String MAX_SLEEP_PROPERTY = "shmipc.wait.maxSleepMillis";
+    /** Default longest single futex sleep: what a release that cannot wake sleepers (JDK 17) delays them by at most. */
+    public static final long DEFAULT_MAX_SLEEP_MILLIS = 50;
+    /**
+     * Longest single futex sleep. A sleeper wakes at least this often: it bounds the delay when the releaser cannot wake
+     * it (a JDK 17 writer, a dead one), and sets the idle cost (each wake-up runs the wait loop once, mostly
+     * interpreted, since it runs too rarely to be compiled): at 50 ms about 0.3% of a core, at 10 ms about 1.6%.
+     */
+    static final long MAX_SLEEP_NANOS = Math.max(1, Math.min(10_000,
+        Long.getLong(MAX_SLEEP_PROPERTY, DEFAULT_MAX_SLEEP_MILLIS))) * 1_000_000L;
     private static final int CHECK_MASK = 0xFF;
+    /** Spins a waiter makes without touching the word when it finds a write under way. */
+    private static final int HELD_BACKOFF_SPINS = 32;
+    /** With a caller's idle strategy, which may sleep, the clock and the flags are checked more often. */
+    private static final int IDLE_CHECK_MASK = 0x3F;
     private static final int CHECK_MASK_PLUS_ONE = CHECK_MASK + 1;
     private static final int YIELD_START = Backoff.SPIN_ITERATIONS;
     private static final int SLEEP_START = Backoff.SPIN_ITERATIONS + Backoff.YIELD_ITERATIONS;
@@ -90,7 +103,7 @@ final class PageWaits
                     slow = true;
                     locks.increment(CounterId.SLOW_WAITS);
                 }
-                word = locks.file.getLongVolatile(offset);
+                word = locks.load(offset);
                 if ((word & WATCHED_BITS) != watched)
                 {
                     watched = word & WATCHED_BITS;
@@ -107,7 +120,7 @@ final class PageWaits
                         {
                             locks.recovered(page, word, "released");
                         }
-                        word = locks.file.getLongVolatile(offset);
+                        word = locks.load(offset);
                     }
                     else
                     {
@@ -117,7 +130,7 @@ final class PageWaits
             }
             else
             {
-                word = locks.file.getLongVolatile(offset);
+                word = locks.load(offset);
             }
             if ((word & LockWord.HELD_BIT) == 0)
             {
@@ -140,11 +153,11 @@ final class PageWaits
         long checkAt = 0;
         for (int i = 0; ; i++)
         {
-            final long word = locks.file.getLongVolatile(offset);
+            final long word = locks.load(offset);
             if ((word & LockWord.HELD_BIT) == 0)
             {
                 final long held = LockWord.locked(word, owner);
-                if (locks.file.compareAndSetLong(offset, word, held))
+                if (locks.cas(offset, word, held))
                 {
                     return held;
                 }
@@ -167,13 +180,13 @@ final class PageWaits
                 }
                 if (now - checkAt >= 0)
                 {
-                    final long current = locks.file.getLongVolatile(offset);
+                    final long current = locks.load(offset);
                     if ((current & WATCHED_BITS) == watched && isOwnerDead(current))
                     {
                         // The sequence stays odd: this writer holds the page from here on, marked torn until a
                         // write covers it whole.
                         final long takenOver = LockWord.takenOver(current, owner);
-                        if (locks.file.compareAndSetLong(offset, current, takenOver))
+                        if (locks.cas(offset, current, takenOver))
                         {
                             locks.recovered(page, current, "took over");
                             return takenOver;
@@ -188,12 +201,14 @@ final class PageWaits
     /** Waits until the version of {@code page} differs from {@code seen}; returns it, or {@code seen} on timeout. */
     long awaitVersion(final int page, final int offset, final long seen, final long timeoutNanos, final IdleStrategy idle)
     {
-        long word = locks.file.getLongVolatile(offset);
-        if (word >>> LockWord.VERSION_SHIFT != seen)
+        long word = locks.load(offset);
+        if (word >>> LockWord.VERSION_SHIFT != seen || timeoutNanos == 0)
         {
             return word >>> LockWord.VERSION_SHIFT;
         }
-        final long start = System.nanoTime();
+        // The clock is read only once the first spins are over: a change that comes within them costs no clock read.
+        boolean started = false;
+        long start = 0;
         if (idle != null)
         {
             idle.reset();
@@ -206,22 +221,36 @@ final class PageWaits
             }
             else
             {
-                pause(i, offset, word, Long.MAX_VALUE, start, timeoutNanos);
+                pause(i, offset, word, Long.MAX_VALUE, start, i >= SLEEP_START ? timeoutNanos : PageLocks.NO_TIMEOUT);
             }
-            if (idle != null || i >= YIELD_START || (i & CHECK_MASK) == 0)
-            {
-                final long now = System.nanoTime();
-                endIfCancelled(page, word, now, start, timeoutNanos, false);
-                if (now - start - timeoutNanos >= 0)
-                {
-                    word = locks.file.getLongVolatile(offset);
-                    return word >>> LockWord.VERSION_SHIFT != seen ? word >>> LockWord.VERSION_SHIFT : seen;
-                }
-            }
-            word = locks.file.getLongVolatile(offset);
+            word = locks.load(offset);
             if (word >>> LockWord.VERSION_SHIFT != seen)
             {
                 return word >>> LockWord.VERSION_SHIFT;
+            }
+            if ((word & LockWord.HELD_BIT) != 0 && idle == null)
+            {
+                // A write is under way: keep off its lock word's cache line for a moment, so that the writer's
+                // release does not have to take the line back from this reader.
+                for (int k = 0; k < HELD_BACKOFF_SPINS; k++)
+                {
+                    Thread.onSpinWait();
+                }
+            }
+            final int mask = idle != null ? IDLE_CHECK_MASK : CHECK_MASK;
+            if (i >= YIELD_START || (i & mask) == mask)
+            {
+                final long now = System.nanoTime();
+                if (!started)
+                {
+                    started = true;
+                    start = now;
+                }
+                endIfCancelled(page, word, now, start, timeoutNanos, false);
+                if (now - start - timeoutNanos >= 0)
+                {
+                    return seen;
+                }
             }
         }
     }
@@ -242,7 +271,7 @@ final class PageWaits
         {
             for (int k = 0, index = from; k < count; k++, index = index + 1 == count ? 0 : index + 1)
             {
-                if (locks.file.getLongVolatile(offsets[index]) >>> LockWord.VERSION_SHIFT != seen[index])
+                if (locks.load(offsets[index]) >>> LockWord.VERSION_SHIFT != seen[index])
                 {
                     return index;
                 }
@@ -283,18 +312,15 @@ final class PageWaits
     {
         for (int k = 0; k < count; k++)
         {
-            long word = locks.file.getLongVolatile(offsets[k]);
+            long word = locks.load(offsets[k]);
             if (word >>> LockWord.VERSION_SHIFT != seen[k])
             {
                 return; // changed: the caller sees it at once
             }
-            if ((word & LockWord.WAITERS_BIT) == 0)
+            word = locks.registerWaiterOn(offsets[k], word);
+            if (PageLocks.notRegistered(word))
             {
-                if (!locks.file.compareAndSetLong(offsets[k], word, word | LockWord.WAITERS_BIT))
-                {
-                    return; // changed meanwhile: look again
-                }
-                word |= LockWord.WAITERS_BIT;
+                return; // changed meanwhile: look again
             }
             vector.set(k, locks.futexAddress(offsets[k]), (int)word);
         }
@@ -337,14 +363,10 @@ final class PageWaits
     /** Sleeps on the word's futex while it is {@code word} with W set; returns at once if it changed. */
     private void sleep(final int offset, final long word, final long nanos)
     {
-        long expected = word;
-        if ((expected & LockWord.WAITERS_BIT) == 0)
+        final long expected = locks.registerWaiterOn(offset, word);
+        if (PageLocks.notRegistered(expected))
         {
-            expected |= LockWord.WAITERS_BIT;
-            if (!locks.file.compareAndSetLong(offset, word, expected))
-            {
-                return; // the word changed: the caller looks at it again
-            }
+            return; // the word changed: the caller looks at it again
         }
         locks.increment(CounterId.SLEEPS);
         Futex.await(locks.futexAddress(offset), (int)expected, nanos);

@@ -23,6 +23,7 @@ final class Quiescence
      */
     static final Set<String> MAPPING_USERS = Set.of(
         "io.shmipc.SharedMemory",
+        "io.shmipc.SegmentAccess",
         "io.shmipc.TimedAccess",
         "io.shmipc.PageWatcher",
         "io.shmipc.lock.PageLocks",

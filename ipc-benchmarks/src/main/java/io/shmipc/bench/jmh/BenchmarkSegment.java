@@ -1,15 +1,16 @@
 package io.shmipc.bench.jmh;
 
 import io.shmipc.SharedMemory;
+import io.shmipc.segment.Attachment;
+import io.shmipc.segment.Attachments;
 import io.shmipc.layout.SegmentDescriptor;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 
 /**
  * A segment for in-process benchmarks, in a fresh directory on {@code /dev/shm}, plus a second, lock-free view of
@@ -20,6 +21,7 @@ final class BenchmarkSegment implements AutoCloseable
     private final Path dir;
     private final SharedMemory shm;
     private final UnsafeBuffer raw;
+    private final Attachment attachment;
     private final int dataOffset;
 
     BenchmarkSegment(final int pages)
@@ -30,10 +32,10 @@ final class BenchmarkSegment implements AutoCloseable
                 Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
             dir = Files.createTempDirectory(parent, "shmipc-jmh-");
             shm = SharedMemory.builder("jmh").directory(dir).pages(pages).create();
-            try (FileChannel channel = FileChannel.open(shm.path(), StandardOpenOption.READ, StandardOpenOption.WRITE))
-            {
-                raw = new UnsafeBuffer(channel.map(FileChannel.MapMode.READ_WRITE, 0, channel.size()));
-            }
+            // The handle's own mapping, through the JVM's attachment of the file (opening the file a second time and
+            // closing it would drop the owner slot's lock on JDK 17).
+            attachment = Attachments.open(dir, "jmh", Duration.ofSeconds(5), false);
+            raw = attachment.file();
             dataOffset = (int)SegmentDescriptor.dataOffset(pages);
         }
         catch (final IOException ex)
@@ -48,7 +50,7 @@ final class BenchmarkSegment implements AutoCloseable
         return shm;
     }
 
-    /** @return the whole segment file, mapped a second time, without any lock. */
+    /** @return the whole segment file, the same mapping the segment uses, to access without any lock. */
     UnsafeBuffer raw()
     {
         return raw;
@@ -63,6 +65,7 @@ final class BenchmarkSegment implements AutoCloseable
     @Override
     public void close()
     {
+        attachment.release();
         shm.close();
         try
         {

@@ -9,10 +9,18 @@ public enum LatencyCase
 {
     /** One {@code long} per direction on its own cache line: the floor. */
     REFERENCE("reference", "reference (1 long per direction)", ReferenceExchange::kind),
-    /** {@code SharedMemory}: write a page, {@code awaitChange} and read the peer's page. */
-    SHARED_MEMORY("shm", "SharedMemory (awaitChange + read)", () -> SharedMemoryExchange.kind(true)),
+    /** {@code SharedMemory}: write a page, {@code awaitChange} (the library's own waiting) and read the peer's page. */
+    SHARED_MEMORY("shm", "SharedMemory (awaitChange + read)",
+        () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.AWAIT_CHANGE)),
     /** {@code SharedMemory} waiting by spinning on {@code version()} instead of {@code awaitChange}. */
-    SHARED_MEMORY_SPIN("shm-spin", "SharedMemory (version() spin + read)", () -> SharedMemoryExchange.kind(false)),
+    SHARED_MEMORY_SPIN("shm-spin", "SharedMemory (version() spin + read)",
+        () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.SPIN_ON_VERSION)),
+    /** {@code SharedMemory}: write a page, {@code awaitChangeAndRead} the peer's. */
+    SHARED_MEMORY_NEXT("shm-next", "SharedMemory (awaitChangeAndRead)",
+        () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.AWAIT_CHANGE_AND_READ)),
+    /** Experiment: the sender writes with plain stores, no CAS (what an exclusive writer could do). */
+    SHARED_MEMORY_PLAIN("shm-plain", "SharedMemory, writer without CAS (experiment)",
+        () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.PLAIN_WRITER)),
     /** Two Agrona {@code OneToOneRingBuffer}s in a mapped file. */
     RING_BUFFER("ringbuffer", "Agrona OneToOneRingBuffer pair", RingBufferExchange::kind),
     /** Unix domain socket, non-blocking, busy-spinning. */

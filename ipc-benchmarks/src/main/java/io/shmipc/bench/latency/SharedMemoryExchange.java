@@ -5,12 +5,13 @@ import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The exchange through {@link SharedMemory}: the pinger writes page 0 (A) and the ponger page 1 (B), 64 bytes each;
- * each side waits for the other's page to change ({@link SharedMemory#awaitChange}, or a plain loop on
- * {@link SharedMemory#version} in the {@code spin} variant) and then reads it under the page's sequence lock.
+ * each side waits for the other's page to change and reads it under the page's sequence lock, in one of three ways
+ * ({@link Receive}).
  */
 public final class SharedMemoryExchange implements Exchange
 {
@@ -19,42 +20,61 @@ public final class SharedMemoryExchange implements Exchange
     private static final int PING_PAGE = 0;
     private static final int PONG_PAGE = 1;
     private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final SharedMemory shm;
     private final int sendOffset;
     private final int receivePage;
     private final int receiveOffset;
-    private final boolean useAwaitChange;
+    private final Receive receive;
     private final IdleStrategy idle;
     private final byte[] outgoing = new byte[MESSAGE_LENGTH];
     private final byte[] incoming = new byte[MESSAGE_LENGTH];
     private final UnsafeBuffer outgoingView = new UnsafeBuffer(outgoing);
     private final UnsafeBuffer incomingView = new UnsafeBuffer(incoming);
     private long seenVersion;
+    private final UnsafeBuffer raw;
+    private final int rawData;
 
     private SharedMemoryExchange(
-        final SharedMemory shm, final boolean pinger, final boolean useAwaitChange, final IdleStrategy idle)
+        final SharedMemory shm, final boolean pinger, final Receive receive, final IdleStrategy idle)
     {
         this.shm = shm;
         final int sendPage = pinger ? PING_PAGE : PONG_PAGE;
         this.sendOffset = sendPage * shm.pageSize();
         this.receivePage = pinger ? PONG_PAGE : PING_PAGE;
         this.receiveOffset = receivePage * shm.pageSize();
-        this.useAwaitChange = useAwaitChange;
+        this.receive = receive;
         this.idle = idle;
         this.seenVersion = shm.version(receivePage);
+        this.raw = receive == Receive.PLAIN_WRITER ?
+            io.shmipc.segment.Attachments.open(shm.path().getParent(), shm.name(), Duration.ofSeconds(5), false)
+                .file() : null;
+        this.rawData = (int)io.shmipc.layout.SegmentDescriptor.dataOffset(shm.pageCount());
         for (int i = Long.BYTES; i < MESSAGE_LENGTH; i++)
         {
             outgoing[i] = (byte)i;
         }
     }
 
+    /** How the receiving side waits for the peer's page and reads it. */
+    public enum Receive
+    {
+        /** {@link SharedMemory#awaitChange(int, long, long, IdleStrategy)} with the library's own waiting, then read. */
+        AWAIT_CHANGE,
+        /** A loop on {@link SharedMemory#version} with the harness's idle strategy, then read. */
+        SPIN_ON_VERSION,
+        /** {@link SharedMemory#awaitChangeAndRead}: both in one call. */
+        AWAIT_CHANGE_AND_READ,
+        /** Experiment: awaitChange + read, the sender writing without CAS (plain stores, as a single writer could). */
+        PLAIN_WRITER
+    }
+
     /**
-     * @param useAwaitChange {@code true} to wait with {@link SharedMemory#awaitChange}, {@code false} to spin on
-     *                       {@link SharedMemory#version}.
+     * @param receive how the receiving side waits and reads.
      * @return how to set this exchange up between two processes.
      */
-    public static ExchangeKind kind(final boolean useAwaitChange)
+    public static ExchangeKind kind(final Receive receive)
     {
         return new ExchangeKind()
         {
@@ -70,14 +90,14 @@ public final class SharedMemoryExchange implements Exchange
             @Override
             public Exchange accept(final IdleStrategy idle)
             {
-                return new SharedMemoryExchange(shm, false, useAwaitChange, idle);
+                return new SharedMemoryExchange(shm, false, receive, idle);
             }
 
             @Override
             public Exchange connect(final Path dir, final String info, final IdleStrategy idle)
             {
                 return new SharedMemoryExchange(
-                    SharedMemory.builder(SEGMENT).directory(dir).open(), true, useAwaitChange, idle);
+                    SharedMemory.builder(SEGMENT).directory(dir).open(), true, receive, idle);
             }
         };
     }
@@ -86,6 +106,17 @@ public final class SharedMemoryExchange implements Exchange
     public void send(final long sequence)
     {
         outgoingView.putLong(0, sequence);
+        if (receive == Receive.PLAIN_WRITER)
+        {
+            final UnsafeBuffer file = raw;
+            final int word = io.shmipc.lock.PageLocks.wordOffset(sendOffset / shm.pageSize());
+            final long w = file.getLong(word);
+            file.putLong(word, w + io.shmipc.layout.LockWord.SEQUENCE_ONE);
+            java.lang.invoke.VarHandle.releaseFence();
+            file.putBytes(rawData + sendOffset, outgoing, 0, MESSAGE_LENGTH);
+            file.putLongRelease(word, w + 2 * io.shmipc.layout.LockWord.SEQUENCE_ONE);
+            return;
+        }
         shm.write(sendOffset, outgoing, 0, MESSAGE_LENGTH);
     }
 
@@ -94,25 +125,36 @@ public final class SharedMemoryExchange implements Exchange
     {
         final long seen = seenVersion;
         long version;
-        if (useAwaitChange)
+        switch (receive)
         {
-            version = shm.awaitChange(receivePage, seen, TIMEOUT_NANOS, idle);
-            if (version == seen)
-            {
-                throw new IllegalStateException("no message on page " + receivePage + " within 60 s");
-            }
-        }
-        else
-        {
-            idle.reset();
-            while ((version = shm.version(receivePage)) == seen)
-            {
-                idle.idle();
-            }
+            case AWAIT_CHANGE_AND_READ:
+                version = shm.awaitChangeAndRead(receiveOffset, incoming, 0, MESSAGE_LENGTH, seen, TIMEOUT);
+                requireMessage(version, seen);
+                seenVersion = version;
+                return incomingView.getLong(0);
+            case AWAIT_CHANGE:
+            case PLAIN_WRITER:
+                version = shm.awaitChange(receivePage, seen, TIMEOUT_NANOS, null);
+                requireMessage(version, seen);
+                break;
+            default:
+                idle.reset();
+                while ((version = shm.version(receivePage)) == seen)
+                {
+                    idle.idle();
+                }
         }
         seenVersion = version;
         shm.read(receiveOffset, incoming, 0, MESSAGE_LENGTH);
         return incomingView.getLong(0);
+    }
+
+    private void requireMessage(final long version, final long seen)
+    {
+        if (version == seen)
+        {
+            throw new IllegalStateException("no message on page " + receivePage + " within 60 s");
+        }
     }
 
     @Override

@@ -1,0 +1,505 @@
+package io.shmipc;
+
+import io.shmipc.layout.CounterId;
+import io.shmipc.lock.OwnerSlot;
+import io.shmipc.lock.PageLocks;
+import io.shmipc.segment.Attachment;
+import io.shmipc.segment.SegmentGeometry;
+import io.shmipc.sys.FutexVector;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.UnsafeApi;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.lang.ref.Reference;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+
+/**
+ * The reads and writes behind a {@link SharedMemory} handle (and its {@link TimedAccess} views): argument checks, the
+ * page locks around each copy, the closed flag, and the release of a write's pages whatever is thrown. The bytes are
+ * copied with {@link UnsafeApi} between the caller's memory and the data area's address, once the checks of this class
+ * have been made (Agrona's own bounds checks would repeat them).
+ *
+ * <p>The garbage collector releases a handle's share of the mapping once this object is unreachable, so every call
+ * ends with {@link Reference#reachabilityFence(Object)} on it.
+ */
+final class SegmentAccess
+{
+    private static final long BYTE_ARRAY_BASE = UnsafeApi.arrayBaseOffset(byte[].class);
+
+    final String name;
+    final int pageSize;
+    final int pageCount;
+    final int capacity;
+    private final UnsafeBuffer file;
+    private final PageLocks locks;
+    private final OwnerSlot slot;
+    private final int pageShift;
+    private final long dataAddress;
+    private final byte[] fileArray;
+    private volatile boolean closed;
+
+    SegmentAccess(final Attachment attachment, final long recoveryNanos)
+    {
+        final SegmentGeometry geometry = attachment.geometry();
+        this.name = attachment.name();
+        this.file = attachment.file();
+        this.slot = attachment.slot();
+        this.pageSize = geometry.pageSize();
+        this.pageShift = Integer.numberOfTrailingZeros(pageSize);
+        this.pageCount = geometry.pageCount();
+        this.capacity = geometry.capacity();
+        this.fileArray = file.byteArray();
+        this.dataAddress = file.addressOffset() + geometry.dataOffset();
+        this.locks = new PageLocks(file, name, pageCount, slot, recoveryNanos, this::isClosed);
+    }
+
+    boolean isClosed()
+    {
+        return closed;
+    }
+
+    /** @return whether this call closed it (the first one). */
+    boolean close()
+    {
+        if (closed)
+        {
+            return false;
+        }
+        closed = true;
+        return true;
+    }
+
+    int ownerSlot()
+    {
+        return slot.slot();
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Writes: lock, check the flag again, copy, release; any Throwable in between releases the pages torn.
+    // ------------------------------------------------------------------------------------------------------------
+
+    void write(final int offset, final byte[] src, final int srcOffset, final int length, final long timeoutNanos)
+    {
+        checkOpen();
+        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").length))
+        {
+            final int first = firstPage(offset);
+            final int last = lastPage(offset, length);
+            final int owner = slot.slot();
+            final long held = lockForWrite(first, last, owner, timeoutNanos);
+            try
+            {
+                UnsafeApi.copyMemory(src, BYTE_ARRAY_BASE + srcOffset, fileArray, dataAddress + offset, length);
+                unlockRange(offset, length, first, last, owner, held);
+            }
+            catch (final OwnershipLostException lost)
+            {
+                throw lost; // released what was still its own; the rest belongs to others now
+            }
+            catch (final Throwable failure)
+            {
+                // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
+                // fault, a StackOverflowError): release what this write still holds, marked torn.
+                locks.releaseAfterFailure(first, last, owner, true);
+                throw failure;
+            }
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    void write(final int offset, final DirectBuffer src, final int srcOffset, final int length, final long timeoutNanos)
+    {
+        checkOpen();
+        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
+        {
+            final int first = firstPage(offset);
+            final int last = lastPage(offset, length);
+            final int owner = slot.slot();
+            final long held = lockForWrite(first, last, owner, timeoutNanos);
+            try
+            {
+                UnsafeApi.copyMemory(
+                    src.byteArray(), src.addressOffset() + srcOffset, fileArray, dataAddress + offset, length);
+                unlockRange(offset, length, first, last, owner, held);
+            }
+            catch (final OwnershipLostException lost)
+            {
+                throw lost;
+            }
+            catch (final Throwable failure)
+            {
+                locks.releaseAfterFailure(first, last, owner, true);
+                throw failure;
+            }
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    void write(final int offset, final ByteBuffer src, final int srcOffset, final int length, final long timeoutNanos)
+    {
+        checkOpen();
+        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
+        {
+            final int first = firstPage(offset);
+            final int last = lastPage(offset, length);
+            final int owner = slot.slot();
+            final long held = lockForWrite(first, last, owner, timeoutNanos);
+            try
+            {
+                file.putBytes(dataOffset(offset), src, srcOffset, length);
+                unlockRange(offset, length, first, last, owner, held);
+            }
+            catch (final OwnershipLostException lost)
+            {
+                throw lost;
+            }
+            catch (final Throwable failure)
+            {
+                locks.releaseAfterFailure(first, last, owner, true);
+                throw failure;
+            }
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    void writeLong(final int offset, final long value, final long timeoutNanos)
+    {
+        checkOpen();
+        Bounds.checkRange(offset, Long.BYTES, capacity);
+        final int first = firstPage(offset);
+        final int last = lastPage(offset, Long.BYTES);
+        final int owner = slot.slot();
+        final long held = lockForWrite(first, last, owner, timeoutNanos);
+        try
+        {
+            UnsafeApi.putLong(fileArray, dataAddress + offset, value); // little-endian: the platform's order
+            unlockRange(offset, Long.BYTES, first, last, owner, held);
+        }
+        catch (final OwnershipLostException lost)
+        {
+            throw lost;
+        }
+        catch (final Throwable failure)
+        {
+            locks.releaseAfterFailure(first, last, owner, true);
+            throw failure;
+        }
+        Reference.reachabilityFence(this);
+    }
+
+    void writeInt(final int offset, final int value, final long timeoutNanos)
+    {
+        checkOpen();
+        Bounds.checkRange(offset, Integer.BYTES, capacity);
+        final int first = firstPage(offset);
+        final int last = lastPage(offset, Integer.BYTES);
+        final int owner = slot.slot();
+        final long held = lockForWrite(first, last, owner, timeoutNanos);
+        try
+        {
+            UnsafeApi.putInt(fileArray, dataAddress + offset, value);
+            unlockRange(offset, Integer.BYTES, first, last, owner, held);
+        }
+        catch (final OwnershipLostException lost)
+        {
+            throw lost;
+        }
+        catch (final Throwable failure)
+        {
+            locks.releaseAfterFailure(first, last, owner, true);
+            throw failure;
+        }
+        Reference.reachabilityFence(this);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Reads: an optimistic copy, validated, then the flag checked again (a close may have released the mapping).
+    // ------------------------------------------------------------------------------------------------------------
+
+    void read(final int offset, final byte[] dst, final int dstOffset, final int length, final long timeoutNanos)
+    {
+        checkOpen();
+        if (checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").length))
+        {
+            final int first = firstPage(offset);
+            final int last = lastPage(offset, length);
+            long stamp;
+            do
+            {
+                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
+                UnsafeApi.copyMemory(fileArray, dataAddress + offset, dst, BYTE_ARRAY_BASE + dstOffset, length);
+            }
+            while (!locks.validate(first, last, stamp));
+            checkStillOpen();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    void read(
+        final int offset, final MutableDirectBuffer dst, final int dstOffset, final int length, final long timeoutNanos)
+    {
+        checkOpen();
+        if (checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").capacity()))
+        {
+            final int first = firstPage(offset);
+            final int last = lastPage(offset, length);
+            long stamp;
+            do
+            {
+                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
+                UnsafeApi.copyMemory(
+                    fileArray, dataAddress + offset, dst.byteArray(), dst.addressOffset() + dstOffset, length);
+            }
+            while (!locks.validate(first, last, stamp));
+            checkStillOpen();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    void read(final int offset, final ByteBuffer dst, final int dstOffset, final int length, final long timeoutNanos)
+    {
+        checkOpen();
+        final boolean any = checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").capacity());
+        Bounds.checkWritable(dst);
+        if (any)
+        {
+            final int first = firstPage(offset);
+            final int last = lastPage(offset, length);
+            long stamp;
+            do
+            {
+                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
+                file.getBytes(dataOffset(offset), dst, dstOffset, length);
+            }
+            while (!locks.validate(first, last, stamp));
+            checkStillOpen();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    long readLong(final int offset, final long timeoutNanos)
+    {
+        checkOpen();
+        Bounds.checkRange(offset, Long.BYTES, capacity);
+        final int first = firstPage(offset);
+        final int last = lastPage(offset, Long.BYTES);
+        long stamp;
+        long value;
+        do
+        {
+            stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
+            value = UnsafeApi.getLong(fileArray, dataAddress + offset);
+        }
+        while (!locks.validate(first, last, stamp));
+        checkStillOpen();
+        Reference.reachabilityFence(this);
+        return value;
+    }
+
+    int readInt(final int offset, final long timeoutNanos)
+    {
+        checkOpen();
+        Bounds.checkRange(offset, Integer.BYTES, capacity);
+        final int first = firstPage(offset);
+        final int last = lastPage(offset, Integer.BYTES);
+        long stamp;
+        int value;
+        do
+        {
+            stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
+            value = UnsafeApi.getInt(fileArray, dataAddress + offset);
+        }
+        while (!locks.validate(first, last, stamp));
+        checkStillOpen();
+        Reference.reachabilityFence(this);
+        return value;
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Versions and waits
+    // ------------------------------------------------------------------------------------------------------------
+
+    long version(final int page)
+    {
+        checkOpen();
+        Bounds.checkPage(page, pageCount);
+        final long version = locks.version(page);
+        checkStillOpen();
+        Reference.reachabilityFence(this);
+        return version;
+    }
+
+    long awaitChange(final int page, final long seen, final long timeoutNanos, final IdleStrategy idle)
+    {
+        checkOpen();
+        Bounds.checkPage(page, pageCount);
+        final long version = locks.awaitChange(page, seen, Math.max(0, timeoutNanos), idle);
+        checkStillOpen();
+        Reference.reachabilityFence(this);
+        return version;
+    }
+
+    /**
+     * Waits for a new version of the page holding {@code [offset, offset + length)} as {@link #awaitChange} does, then
+     * copies a snapshot of those bytes, and returns the version it was taken at. (Spinning on whole optimistic reads
+     * instead, to fetch the lock word and the data together, was measured: it made the writer fight the reader for the
+     * data's cache line and tripled the round trip.)
+     *
+     * @return the version the snapshot was taken at, or {@code seen} if the timeout passed first (then {@code dst}
+     * holds no snapshot).
+     */
+    long awaitChangeAndRead(
+        final int offset, final byte[] dst, final int dstOffset, final int length, final long seen,
+        final long timeoutNanos)
+    {
+        checkOpen();
+        checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").length);
+        final int page = firstPage(offset);
+        if (length != 0 && lastPage(offset, length) != page)
+        {
+            throw new IllegalArgumentException("bytes " + offset + ".." + (offset + length - 1) + " span pages " +
+                page + " to " + lastPage(offset, length) + "; awaitChangeAndRead reads within one page of " +
+                pageSize + " bytes");
+        }
+        final long source = dataAddress + offset;
+        final long target = BYTE_ARRAY_BASE + dstOffset;
+        if (locks.awaitChange(page, seen, Math.max(0, timeoutNanos), null) == seen)
+        {
+            checkStillOpen();
+            Reference.reachabilityFence(this);
+            return seen;
+        }
+        long stamp;
+        do
+        {
+            stamp = locks.tryOptimisticRead(page, page, timeoutNanos);
+            UnsafeApi.copyMemory(fileArray, source, dst, target, length);
+        }
+        while (!locks.validate(page, page, stamp));
+        checkStillOpen();
+        Reference.reachabilityFence(this);
+        return stamp >>> 1; // one page: the stamp is its sequence, even
+    }
+
+    int awaitAnyChange(
+        final int[] pages, final int[] offsets, final long[] seen, final int from, final long timeoutNanos,
+        final FutexVector vector)
+    {
+        checkOpen();
+        final int index = locks.awaitAnyChange(pages, offsets, seen, pages.length, from, timeoutNanos, vector);
+        checkStillOpen();
+        Reference.reachabilityFence(this);
+        return index;
+    }
+
+    long lockWord(final int page)
+    {
+        checkOpen();
+        Bounds.checkPage(page, pageCount);
+        final long word = locks.lockWord(page);
+        checkStillOpen();
+        Reference.reachabilityFence(this);
+        return word;
+    }
+
+    long counter(final CounterId id)
+    {
+        checkOpen();
+        final long value = locks.counter(id);
+        checkStillOpen();
+        Reference.reachabilityFence(this);
+        return value;
+    }
+
+    int pageOf(final int offset)
+    {
+        Bounds.checkRange(offset, 1, capacity);
+        return firstPage(offset);
+    }
+
+    void checkOpen()
+    {
+        if (closed)
+        {
+            throw closedException();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+
+    /**
+     * Checked again after a call has read the mapping: a close that released the mapping while the call ran (JDK 22+
+     * replaces it with zeros) makes the call throw rather than return what it read.
+     */
+    private void checkStillOpen()
+    {
+        if (closed)
+        {
+            throw closedException();
+        }
+    }
+
+    private IllegalStateException closedException()
+    {
+        return new IllegalStateException("segment '" + name + "' is closed");
+    }
+
+    /**
+     * Checks a byte access of {@code length} bytes at {@code offset} and its source or destination side.
+     *
+     * @return {@code false} if there is nothing to copy (zero length).
+     */
+    private boolean checkAccess(
+        final int offset, final int length, final String side, final int sideOffset, final long sideCapacity)
+    {
+        Bounds.checkRange(offset, length, capacity);
+        Bounds.checkSide(side, sideOffset, length, sideCapacity);
+        return length != 0;
+    }
+
+    private int dataOffset(final int offset)
+    {
+        return (int)(dataAddress - file.addressOffset()) + offset;
+    }
+
+    private int firstPage(final int offset)
+    {
+        return offset >>> pageShift;
+    }
+
+    private int lastPage(final int offset, final int length)
+    {
+        return (offset + length - 1) >>> pageShift;
+    }
+
+    /**
+     * Takes pages {@code first..last} for writing, then checks the closed flag once more: a close that came in between
+     * either saw the pages held (and waits for their release) or is seen here (and the pages are given back).
+     */
+    private long lockForWrite(final int first, final int last, final int owner, final long timeoutNanos)
+    {
+        final long held = locks.lock(first, last, owner, timeoutNanos);
+        if (closed)
+        {
+            // Nothing was written: give the pages back as they were (the close may already have released the mapping,
+            // in which case it gives back, in the file, any page this writer still holds).
+            locks.abandonClosed(first, last, owner);
+            throw closedException();
+        }
+        return held;
+    }
+
+    /** Releases the pages of bytes {@code [offset, offset + length)} after a write of exactly those bytes. */
+    private void unlockRange(
+        final int offset, final int length, final int first, final int last, final int owner, final long held)
+    {
+        // Pages covered from their first byte to their last lose a torn mark; the shifts are unsigned so that
+        // sums past Integer.MAX_VALUE still divide correctly.
+        final int wholeFirst = (offset + pageSize - 1) >>> pageShift;
+        final int wholeLast = ((offset + length) >>> pageShift) - 1;
+        locks.unlock(first, last, owner, held, wholeFirst, wholeLast);
+    }
+}
