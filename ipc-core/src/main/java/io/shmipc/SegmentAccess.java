@@ -332,6 +332,24 @@ final class SegmentAccess
         return version;
     }
 
+    void versions(final int firstPage, final long[] dst, final int dstOffset, final int count)
+    {
+        checkOpen();
+        Objects.requireNonNull(dst, "dst");
+        if (firstPage < 0 || count < 0 || (long)firstPage + count > pageCount)
+        {
+            throw new IndexOutOfBoundsException("pages " + firstPage + ".." + ((long)firstPage + count - 1) +
+                " are outside 0.." + (pageCount - 1));
+        }
+        Bounds.checkSide("dst", dstOffset, count, dst.length);
+        for (int i = 0; i < count; i++)
+        {
+            dst[dstOffset + i] = locks.version(firstPage + i);
+        }
+        checkStillOpen();
+        Reference.reachabilityFence(this);
+    }
+
     long awaitChange(final int page, final long seen, final long timeoutNanos, final IdleStrategy idle)
     {
         checkOpen();

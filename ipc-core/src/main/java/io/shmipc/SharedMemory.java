@@ -320,6 +320,23 @@ public final class SharedMemory implements AutoCloseable
     }
 
     /**
+     * Copies the versions of {@code count} pages from {@code firstPage} into {@code dst} from {@code dstOffset}: what
+     * {@link #version(int)} gives for each, in one call (a scan of many pages, as a replication publisher makes, costs
+     * a load per page). Each version is read at its own instant; compare them with versions seen before to find the
+     * pages written since.
+     *
+     * @param firstPage the first page.
+     * @param dst       where to copy the versions to.
+     * @param dstOffset where in {@code dst}.
+     * @param count     how many pages.
+     * @throws IndexOutOfBoundsException if the pages or the destination range are out of bounds.
+     */
+    public void versions(final int firstPage, final long[] dst, final int dstOffset, final int count)
+    {
+        access.versions(firstPage, dst, dstOffset, count);
+    }
+
+    /**
      * @param offset a byte offset in the segment.
      * @return the page that byte {@code offset} lies in.
      */

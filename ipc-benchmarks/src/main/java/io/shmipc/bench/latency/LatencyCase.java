@@ -15,9 +15,6 @@ public enum LatencyCase
     /** {@code SharedMemory} waiting by spinning on {@code version()} instead of {@code awaitChange}. */
     SHARED_MEMORY_SPIN("shm-spin", "SharedMemory (version() spin + read)",
         () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.SPIN_ON_VERSION)),
-    /** {@code SharedMemory}: write a page, {@code awaitChangeAndRead} the peer's. */
-    SHARED_MEMORY_NEXT("shm-next", "SharedMemory (awaitChangeAndRead)",
-        () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.AWAIT_CHANGE_AND_READ)),
     /** Experiment: the sender writes with plain stores, no CAS (what an exclusive writer could do). */
     SHARED_MEMORY_PLAIN("shm-plain", "SharedMemory, writer without CAS (experiment)",
         () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.PLAIN_WRITER)),

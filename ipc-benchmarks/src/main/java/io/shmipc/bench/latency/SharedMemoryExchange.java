@@ -20,7 +20,6 @@ public final class SharedMemoryExchange implements Exchange
     private static final int PING_PAGE = 0;
     private static final int PONG_PAGE = 1;
     private static final long TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final SharedMemory shm;
     private final int sendOffset;
@@ -64,8 +63,6 @@ public final class SharedMemoryExchange implements Exchange
         AWAIT_CHANGE,
         /** A loop on {@link SharedMemory#version} with the harness's idle strategy, then read. */
         SPIN_ON_VERSION,
-        /** {@link SharedMemory#awaitChangeAndRead}: both in one call. */
-        AWAIT_CHANGE_AND_READ,
         /** Experiment: awaitChange + read, the sender writing without CAS (plain stores, as a single writer could). */
         PLAIN_WRITER
     }
@@ -127,11 +124,6 @@ public final class SharedMemoryExchange implements Exchange
         long version;
         switch (receive)
         {
-            case AWAIT_CHANGE_AND_READ:
-                version = shm.awaitChangeAndRead(receiveOffset, incoming, 0, MESSAGE_LENGTH, seen, TIMEOUT);
-                requireMessage(version, seen);
-                seenVersion = version;
-                return incomingView.getLong(0);
             case AWAIT_CHANGE:
             case PLAIN_WRITER:
                 version = shm.awaitChange(receivePage, seen, TIMEOUT_NANOS, null);

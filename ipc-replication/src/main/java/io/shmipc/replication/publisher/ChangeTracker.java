@@ -15,6 +15,7 @@ final class ChangeTracker
     private final SharedMemory shm;
     private final int pageCount;
     private final long[] sent;
+    private final long[] current;
     private final long[] tornAt;
     private final long[] forced;
     private int forcedCount;
@@ -24,6 +25,7 @@ final class ChangeTracker
         this.shm = shm;
         this.pageCount = shm.pageCount();
         this.sent = new long[pageCount];
+        this.current = new long[pageCount];
         this.tornAt = new long[pageCount];
         this.forced = new long[(pageCount + 63) >>> 6];
         java.util.Arrays.fill(sent, NEVER);
@@ -35,10 +37,19 @@ final class ChangeTracker
         return pageCount;
     }
 
-    /** @return whether {@code page} must be sent: changed since last sent, never sent, or asked for. */
+    /** Reads every page's version at once ({@link SharedMemory#versions}), for the scan that follows. */
+    void refresh()
+    {
+        shm.versions(0, current, 0, pageCount);
+    }
+
+    /**
+     * @return whether {@code page} must be sent: changed since last sent, never sent, or asked for; by its version at
+     * the last {@link #refresh()} (the run reader reads the versions again when it sends).
+     */
     boolean isDue(final int page)
     {
-        final long version = shm.version(page);
+        final long version = current[page];
         if (version == tornAt[page])
         {
             return false;
@@ -102,9 +113,10 @@ final class ChangeTracker
         return forcedCount;
     }
 
-    /** @return the number of pages due now (a full scan). */
+    /** @return the number of pages due now (a full scan, of versions read now). */
     int countDue()
     {
+        refresh();
         int due = 0;
         for (int page = 0; page < pageCount; page++)
         {

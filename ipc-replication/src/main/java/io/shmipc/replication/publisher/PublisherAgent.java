@@ -184,6 +184,7 @@ public final class PublisherAgent implements Agent
         int scanned = 0;
         int bytes = 0;
         int sentRuns = 0;
+        tracker.refresh();
         while (scanned < pageCount)
         {
             if (!tracker.isDue(page))
