@@ -6,6 +6,7 @@ import io.shmipc.lock.PageLocks;
 import io.shmipc.segment.Attachment;
 import io.shmipc.segment.SegmentGeometry;
 import io.shmipc.sys.FutexVector;
+import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.UnsafeApi;
@@ -33,7 +34,6 @@ final class SegmentAccess
     final int pageSize;
     final int pageCount;
     final int capacity;
-    private final UnsafeBuffer file;
     private final PageLocks locks;
     private final OwnerSlot slot;
     private final int pageShift;
@@ -45,7 +45,7 @@ final class SegmentAccess
     {
         final SegmentGeometry geometry = attachment.geometry();
         this.name = attachment.name();
-        this.file = attachment.file();
+        final UnsafeBuffer file = attachment.file();
         this.slot = attachment.slot();
         this.pageSize = geometry.pageSize();
         this.pageShift = Integer.numberOfTrailingZeros(pageSize);
@@ -86,27 +86,8 @@ final class SegmentAccess
         checkOpen();
         if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").length))
         {
-            final int first = firstPage(offset);
-            final int last = lastPage(offset, length);
-            final int owner = slot.slot();
-            final long held = lockForWrite(first, last, owner, timeoutNanos);
-            try
-            {
-                UnsafeApi.copyMemory(src, BYTE_ARRAY_BASE + srcOffset, fileArray, dataAddress + offset, length);
-                unlockRange(offset, length, first, last, owner, held);
-            }
-            catch (final OwnershipLostException lost)
-            {
-                throw lost; // released what was still its own; the rest belongs to others now
-            }
-            catch (final Throwable failure)
-            {
-                // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
-                // fault, a StackOverflowError): release what this write still holds, marked torn.
-                locks.releaseAfterFailure(first, last, owner, true);
-                throw failure;
-            }
-            Reference.reachabilityFence(this);
+            writeBytes(offset, src, BYTE_ARRAY_BASE + srcOffset, length, timeoutNanos);
+            Reference.reachabilityFence(src);
         }
     }
 
@@ -115,26 +96,8 @@ final class SegmentAccess
         checkOpen();
         if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
         {
-            final int first = firstPage(offset);
-            final int last = lastPage(offset, length);
-            final int owner = slot.slot();
-            final long held = lockForWrite(first, last, owner, timeoutNanos);
-            try
-            {
-                UnsafeApi.copyMemory(
-                    src.byteArray(), src.addressOffset() + srcOffset, fileArray, dataAddress + offset, length);
-                unlockRange(offset, length, first, last, owner, held);
-            }
-            catch (final OwnershipLostException lost)
-            {
-                throw lost;
-            }
-            catch (final Throwable failure)
-            {
-                locks.releaseAfterFailure(first, last, owner, true);
-                throw failure;
-            }
-            Reference.reachabilityFence(this);
+            writeBytes(offset, src.byteArray(), src.addressOffset() + srcOffset, length, timeoutNanos);
+            Reference.reachabilityFence(src); // its memory stays allocated while the copy runs
         }
     }
 
@@ -143,65 +106,72 @@ final class SegmentAccess
         checkOpen();
         if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
         {
-            final int first = firstPage(offset);
-            final int last = lastPage(offset, length);
-            final int owner = slot.slot();
-            final long held = lockForWrite(first, last, owner, timeoutNanos);
-            try
-            {
-                file.putBytes(dataOffset(offset), src, srcOffset, length);
-                unlockRange(offset, length, first, last, owner, held);
-            }
-            catch (final OwnershipLostException lost)
-            {
-                throw lost;
-            }
-            catch (final Throwable failure)
-            {
-                locks.releaseAfterFailure(first, last, owner, true);
-                throw failure;
-            }
-            Reference.reachabilityFence(this);
+            writeBytes(offset, base(src), address(src) + srcOffset, length, timeoutNanos);
+            Reference.reachabilityFence(src);
         }
     }
 
-    void writeLong(final int offset, final long value, final long timeoutNanos)
+    /**
+     * Writes {@code length} bytes from {@code srcBase}/{@code srcAddress} (an array and its base offset, or
+     * {@code null} and an address) at {@code offset}, all checked: lock, check the flag again, copy, release; any
+     * {@code Throwable} in between releases the pages, torn.
+     */
+    private void writeBytes(
+        final int offset, final Object srcBase, final long srcAddress, final int length, final long timeoutNanos)
     {
-        checkOpen();
-        Bounds.checkRange(offset, Long.BYTES, capacity);
         final int first = firstPage(offset);
-        final int last = lastPage(offset, Long.BYTES);
+        final int last = lastPage(offset, length);
         final int owner = slot.slot();
         final long held = lockForWrite(first, last, owner, timeoutNanos);
         try
         {
-            UnsafeApi.putLong(fileArray, dataAddress + offset, value); // little-endian: the platform's order
-            unlockRange(offset, Long.BYTES, first, last, owner, held);
+            UnsafeApi.copyMemory(srcBase, srcAddress, fileArray, dataAddress + offset, length);
+            unlockRange(offset, length, first, last, owner, held);
         }
         catch (final OwnershipLostException lost)
         {
-            throw lost;
+            throw lost; // released what was still its own; the rest belongs to others now
         }
         catch (final Throwable failure)
         {
+            // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
+            // fault, a StackOverflowError): release what this write still holds, marked torn.
             locks.releaseAfterFailure(first, last, owner, true);
             throw failure;
         }
         Reference.reachabilityFence(this);
     }
 
+    void writeLong(final int offset, final long value, final long timeoutNanos)
+    {
+        writeValue(offset, value, Long.BYTES, timeoutNanos);
+    }
+
     void writeInt(final int offset, final int value, final long timeoutNanos)
     {
+        writeValue(offset, value, Integer.BYTES, timeoutNanos);
+    }
+
+    /** Writes the low {@code bytes} (8 or 4) bytes of {@code value}, little-endian, as {@link #writeBytes} writes. */
+    private void writeValue(final int offset, final long value, final int bytes, final long timeoutNanos)
+    {
         checkOpen();
-        Bounds.checkRange(offset, Integer.BYTES, capacity);
+        Bounds.checkRange(offset, bytes, capacity);
         final int first = firstPage(offset);
-        final int last = lastPage(offset, Integer.BYTES);
+        final int last = lastPage(offset, bytes);
         final int owner = slot.slot();
         final long held = lockForWrite(first, last, owner, timeoutNanos);
         try
         {
-            UnsafeApi.putInt(fileArray, dataAddress + offset, value);
-            unlockRange(offset, Integer.BYTES, first, last, owner, held);
+            if (bytes == Long.BYTES)
+            {
+                UnsafeApi.putLong(fileArray, dataAddress + offset, value); // little-endian: the platform's order
+            }
+            else
+            {
+                UnsafeApi.putInt(fileArray, dataAddress + offset, (int)value);
+            }
+            unlockRange(offset, bytes, first, last, owner, held);
         }
         catch (final OwnershipLostException lost)
         {
@@ -224,17 +194,8 @@ final class SegmentAccess
         checkOpen();
         if (checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").length))
         {
-            final int first = firstPage(offset);
-            final int last = lastPage(offset, length);
-            long stamp;
-            do
-            {
-                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-                UnsafeApi.copyMemory(fileArray, dataAddress + offset, dst, BYTE_ARRAY_BASE + dstOffset, length);
-            }
-            while (!locks.validate(first, last, stamp));
-            checkStillOpen();
-            Reference.reachabilityFence(this);
+            readBytes(offset, dst, BYTE_ARRAY_BASE + dstOffset, length, timeoutNanos);
+            Reference.reachabilityFence(dst);
         }
     }
 
@@ -244,18 +205,8 @@ final class SegmentAccess
         checkOpen();
         if (checkAccess(offset, length, "dst", dstOffset, Objects.requireNonNull(dst, "dst").capacity()))
         {
-            final int first = firstPage(offset);
-            final int last = lastPage(offset, length);
-            long stamp;
-            do
-            {
-                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-                UnsafeApi.copyMemory(
-                    fileArray, dataAddress + offset, dst.byteArray(), dst.addressOffset() + dstOffset, length);
-            }
-            while (!locks.validate(first, last, stamp));
-            checkStillOpen();
-            Reference.reachabilityFence(this);
+            readBytes(offset, dst.byteArray(), dst.addressOffset() + dstOffset, length, timeoutNanos);
+            Reference.reachabilityFence(dst); // its memory stays allocated while the copy runs
         }
     }
 
@@ -266,51 +217,56 @@ final class SegmentAccess
         Bounds.checkWritable(dst);
         if (any)
         {
-            final int first = firstPage(offset);
-            final int last = lastPage(offset, length);
-            long stamp;
-            do
-            {
-                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-                file.getBytes(dataOffset(offset), dst, dstOffset, length);
-            }
-            while (!locks.validate(first, last, stamp));
-            checkStillOpen();
-            Reference.reachabilityFence(this);
+            readBytes(offset, base(dst), address(dst) + dstOffset, length, timeoutNanos);
+            Reference.reachabilityFence(dst);
         }
+    }
+
+    /**
+     * Copies a consistent snapshot of {@code length} bytes at {@code offset} to {@code dstBase}/{@code dstAddress},
+     * all checked: an optimistic copy, validated (and done again if a write overlapped it), then the flag checked again
+     * (a close may have released the mapping).
+     */
+    private void readBytes(
+        final int offset, final Object dstBase, final long dstAddress, final int length, final long timeoutNanos)
+    {
+        final int first = firstPage(offset);
+        final int last = lastPage(offset, length);
+        long stamp;
+        do
+        {
+            stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
+            UnsafeApi.copyMemory(fileArray, dataAddress + offset, dstBase, dstAddress, length);
+        }
+        while (!locks.validate(first, last, stamp));
+        checkStillOpen();
+        Reference.reachabilityFence(this);
     }
 
     long readLong(final int offset, final long timeoutNanos)
     {
+        return readValue(offset, Long.BYTES, timeoutNanos);
+    }
+
+    int readInt(final int offset, final long timeoutNanos)
+    {
+        return (int)readValue(offset, Integer.BYTES, timeoutNanos);
+    }
+
+    /** Reads {@code bytes} (8 or 4) bytes, little-endian, as {@link #readBytes} reads. */
+    private long readValue(final int offset, final int bytes, final long timeoutNanos)
+    {
         checkOpen();
-        Bounds.checkRange(offset, Long.BYTES, capacity);
+        Bounds.checkRange(offset, bytes, capacity);
         final int first = firstPage(offset);
-        final int last = lastPage(offset, Long.BYTES);
+        final int last = lastPage(offset, bytes);
         long stamp;
         long value;
         do
         {
             stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-            value = UnsafeApi.getLong(fileArray, dataAddress + offset);
-        }
-        while (!locks.validate(first, last, stamp));
-        checkStillOpen();
-        Reference.reachabilityFence(this);
-        return value;
-    }
-
-    int readInt(final int offset, final long timeoutNanos)
-    {
-        checkOpen();
-        Bounds.checkRange(offset, Integer.BYTES, capacity);
-        final int first = firstPage(offset);
-        final int last = lastPage(offset, Integer.BYTES);
-        long stamp;
-        int value;
-        do
-        {
-            stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-            value = UnsafeApi.getInt(fileArray, dataAddress + offset);
+            value = bytes == Long.BYTES ? UnsafeApi.getLong(fileArray, dataAddress + offset) :
+                UnsafeApi.getInt(fileArray, dataAddress + offset);
         }
         while (!locks.validate(first, last, stamp));
         checkStillOpen();
@@ -478,9 +434,16 @@ final class SegmentAccess
         return length != 0;
     }
 
-    private int dataOffset(final int offset)
+    /** @return the array behind a heap buffer, or {@code null} for a direct one. */
+    private static Object base(final ByteBuffer buffer)
     {
-        return (int)(dataAddress - file.addressOffset()) + offset;
+        return buffer.isDirect() ? null : BufferUtil.array(buffer);
+    }
+
+    /** @return the address of a direct buffer's first byte, or the offset of a heap buffer's first byte in its array. */
+    private static long address(final ByteBuffer buffer)
+    {
+        return buffer.isDirect() ? BufferUtil.address(buffer) : BYTE_ARRAY_BASE + BufferUtil.arrayOffset(buffer);
     }
 
     private int firstPage(final int offset)
