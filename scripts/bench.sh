@@ -57,8 +57,13 @@ echo "== cross-process (paired with the reference) and throughput, $("$JAVA25" -
   tee "$OUT/latency.log"
 
 echo "== wake-up of an idle subscriber: Java on each JDK, and a C pair"
+# Both JDKs explicitly: the benchmark's default finds only its own JVM and a temurin-25 beside it.
+JAVA_HOMES="$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")"
+if [ "$JAVA25" != java ]; then
+  JAVA_HOMES="$JAVA_HOMES,$(dirname "$(dirname "$(readlink -f "$JAVA25")")")"
+fi
 "$JAVA25" "${JAVA25_FLAGS[@]}" -Dshmipc.root="$PWD" -cp "$JAR" io.shmipc.bench.wakeup.WakeupBenchmark \
-  --out "$OUT" | tee "$OUT/wakeup.log"
+  --java "$JAVA_HOMES" --out "$OUT" | tee "$OUT/wakeup.log"
 
 echo
 echo "================================================================ results"
