@@ -31,8 +31,9 @@ import java.util.stream.Stream;
 
 /**
  * The cost of the close guard on a 64-byte read: {@link SharedMemory#read(int, byte[])} (which checks a volatile
- * {@code closed} flag first and keeps the handle reachable to the end) against the same read written out without
- * the guard: the same bounds checks and the same optimistic read through {@link PageLocks} on the same mapping.
+ * {@code closed} flag before the copy and again after it, and keeps the handle reachable to the end) against the same
+ * read written out without the guard: the same bounds checks and the same optimistic read through {@link PageLocks}
+ * on the same mapping.
  *
  * <pre>java --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp ipc-jcstress/target/jcstress.jar \
  *     org.openjdk.jmh.Main CloseGuardBenchmark</pre>
@@ -107,9 +108,9 @@ public class CloseGuardBenchmark
     }
 
     /**
-     * {@link #unguarded()} plus exactly the guard {@link SharedMemory} adds: a volatile {@code closed} check first
-     * and {@link Reference#reachabilityFence} after the read (not in a {@code finally}: that alone cost about
-     * 3.5 ns on JDK 17). Against {@link #unguarded()} it isolates the
+     * {@link #unguarded()} plus exactly the guard {@link SharedMemory} adds: a volatile {@code closed} check before
+     * and after the copy, and {@link Reference#reachabilityFence} after the read (not in a {@code finally}: that
+     * alone cost about 3.5 ns on JDK 17). Against {@link #unguarded()} it isolates the
      * guard's cost; against {@link #guarded()} it shows what the library's own call structure costs.
      */
     @Benchmark
@@ -120,6 +121,10 @@ public class CloseGuardBenchmark
             throw new IllegalStateException("closed");
         }
         final byte[] out = unguarded();
+        if (closed)
+        {
+            throw new IllegalStateException("closed");
+        }
         Reference.reachabilityFence(this);
         return out;
     }
@@ -136,6 +141,10 @@ public class CloseGuardBenchmark
             throw new IllegalStateException("closed");
         }
         final byte[] out = unguarded();
+        if ((boolean)CLOSED.getOpaque(this))
+        {
+            throw new IllegalStateException("closed");
+        }
         Reference.reachabilityFence(this);
         return out;
     }
