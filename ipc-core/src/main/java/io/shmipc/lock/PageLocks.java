@@ -56,8 +56,8 @@ import java.util.Objects;
  * Waits end early, with an exception, when the handle is closed, the thread is interrupted or the call's timeout
  * passes; pages taken so far are released first.
  *
- * <p><b>Dead owners</b> ({@code docs/FORMAT.md} section 10): a waiter that sees the same held word for longer than
- * the recovery timeout asks its {@link OwnerLiveness} whether the holder's owner slot is dead. Only if the operating
+ * <p><b>Dead owners</b> ({@link DeadOwners}, {@code docs/FORMAT.md} section 10): a waiter that sees the same held
+ * word for longer than the recovery timeout asks its {@link OwnerLiveness} whether the holder's owner slot is dead. Only if the operating
  * system says so does it act, by one compare-and-swap from the word it watched: a writer takes the page over (the
  * sequence stays odd, T is set, its own slot goes in); a reader releases it (next even sequence, T set) and reports
  * the page torn. Either counts a {@link CounterId#OWNER_RECOVERIES recovery}. A live holder, however slow, keeps
@@ -112,9 +112,9 @@ public final class PageLocks
     public static final long NO_TIMEOUT = Long.MAX_VALUE;
     /**
      * What {@link #release} returns for a page that was no longer the writer's: a free word (even sequence), which a
-     * release, returning the held word it released, never returns.
+     * release, returning the held word it released, never returns (nor a take-over, returning the word it set).
      */
-    private static final long NOT_RELEASED = Long.MIN_VALUE;
+    static final long NOT_RELEASED = Long.MIN_VALUE;
 
     private static final Logger LOG = LoggerFactory.getLogger(PageLocks.class);
     /**
@@ -171,8 +171,8 @@ public final class PageLocks
         this.byteArray = file.byteArray();
         this.addressOffset = file.addressOffset();
         this.futex = byteArray == null && Futex.isSupported();
-        this.waits = new PageWaits(this, Objects.requireNonNull(liveness, "liveness"), recoveryNanos,
-            Objects.requireNonNull(cancellation, "cancellation"));
+        this.waits = new PageWaits(this, new DeadOwners(this, Objects.requireNonNull(liveness, "liveness"),
+            recoveryNanos), Objects.requireNonNull(cancellation, "cancellation"));
     }
 
     /** @return the number of pages guarded. */
@@ -326,7 +326,7 @@ public final class PageLocks
     {
         if (first == last)
         {
-            final long released = release(first, owner, held, first >= wholeFirst && first <= wholeLast, false);
+            final long released = release(first, owner, held, first >= wholeFirst && first <= wholeLast);
             if (released == NOT_RELEASED)
             {
                 lost(first, first, 1);
@@ -376,7 +376,7 @@ public final class PageLocks
     {
         for (int page = first; page <= last; page++)
         {
-            release(page, owner, -1, false, false);
+            release(page, owner, -1, false);
         }
     }
 
@@ -390,7 +390,7 @@ public final class PageLocks
     {
         if (first == last)
         {
-            if (release(first, owner, held, false, false) == NOT_RELEASED)
+            if (release(first, owner, held, false) == NOT_RELEASED)
             {
                 lost(first, first, 1);
             }
@@ -513,34 +513,17 @@ public final class PageLocks
 
     /**
      * Releases, as torn, every page held by {@code deadOwner}: called by a process that has just claimed that owner
-     * slot, which proves that its previous holder is dead (a slot is claimed only through the operating-system lock
-     * that its holder keeps for life).
+     * slot, which proves that its previous holder is dead ({@link DeadOwners}).
      *
      * @return the number of pages recovered.
      */
     public int recoverAbandoned(final int deadOwner)
     {
-        int recovered = 0;
-        for (int page = 0; page < pageCount && deadOwner != 0; page++)
-        {
-            final int offset = lockWordOffset(page);
-            long word = load(offset);
-            while ((word & LockWord.HELD_BIT) != 0 && LockWord.owner(word) == deadOwner)
-            {
-                if (releaseTorn(offset, word))
-                {
-                    recovered(page, word, "released");
-                    recovered++;
-                    break;
-                }
-                word = load(offset);
-            }
-        }
-        return recovered;
+        return DeadOwners.recoverAbandoned(this, deadOwner);
     }
 
     // ------------------------------------------------------------------------------------------------------------
-    // Shared with PageWaits
+    // Shared with PageWaits and DeadOwners
     // ------------------------------------------------------------------------------------------------------------
 
     static int lockWordOffset(final int page)
@@ -569,33 +552,6 @@ public final class PageLocks
     long futexAddress(final int offset)
     {
         return addressOffset + offset;
-    }
-
-    /**
-     * Releases a dead holder's page on its behalf, marked torn, by one CAS from {@code word}; wakes sleepers.
-     *
-     * @return whether the CAS succeeded.
-     */
-    boolean releaseTorn(final int offset, final long word)
-    {
-        final long released = futex ? LockWord.releasedTorn(word) :
-            LockWord.releasedKeepingWaiters(word) | LockWord.TORN_BIT;
-        if (!cas(offset, word, released))
-        {
-            return false;
-        }
-        if (futex && (word & LockWord.WAITERS_BIT) != 0)
-        {
-            Futex.wakeAll(futexAddress(offset));
-        }
-        return true;
-    }
-
-    void recovered(final int page, final long word, final String how)
-    {
-        increment(CounterId.OWNER_RECOVERIES);
-        LOG.warn("segment '{}': {} page {} on behalf of dead owner slot {} ({}); it is marked torn until a write " +
-            "covers it whole", segmentName, how, page, LockWord.owner(word), LockWord.describe(word));
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -627,7 +583,7 @@ public final class PageLocks
         for (int page = first; page <= last; page++)
         {
             final long released = release(page, owner, words[page - first] >>> LockWord.SEQUENCE_SHIFT,
-                page >= wholeFirst && page <= wholeLast, false);
+                page >= wholeFirst && page <= wholeLast);
             if (released == NOT_RELEASED)
             {
                 lostCount++;
@@ -664,7 +620,7 @@ public final class PageLocks
      * longer this writer's (nothing stored).
      */
     private long release(
-        final int page, final int owner, final long heldSequence, final boolean clearTorn, final boolean setTorn)
+        final int page, final int owner, final long heldSequence, final boolean clearTorn)
     {
         // UnsafeApi directly, not through the buffer: a release goes less deep than the take before it.
         final long address = addressOffset + lockWordOffset(page);
@@ -680,10 +636,6 @@ public final class PageLocks
             if (clearTorn)
             {
                 released &= ~LockWord.TORN_BIT;
-            }
-            if (setTorn)
-            {
-                released |= LockWord.TORN_BIT;
             }
             // seq_cst CAS: every data store of the write becomes visible before the even sequence.
             if (UnsafeApi.compareAndSetLong(byteArray, address, word, released))

@@ -30,10 +30,8 @@ import java.util.concurrent.locks.LockSupport;
  * touches memory the close released.
  *
  * <h2>Dead holders</h2>
- * A page held by the same write for longer than the recovery timeout has its holder's slot probed (then every
- * {@link PageLocks#LIVENESS_RECHECK_NANOS}); a dead holder's page is taken over by a writer, or released torn by a
- * reader. A slot already found dead by this handle (a racy per-handle cache, reset when a probe finds the slot alive
- * again) is probed at once on the other pages it held.
+ * A page held by the same write for longer than the recovery timeout has its holder's slot probed, then again at
+ * intervals ({@link DeadOwners}); a dead holder's page is taken over by a writer, or released torn by a reader.
  */
 final class PageWaits
 {
@@ -59,20 +57,13 @@ final class PageWaits
     private static final long WATCHED_BITS = ~LockWord.WAITERS_BIT;
 
     private final PageLocks locks;
-    private final OwnerLiveness liveness;
-    private final long recoveryNanos;
-    private final long recheckNanos;
+    private final DeadOwners deadOwners;
     private final Cancellation cancellation;
-    /** Last owner slot found dead: a page held by it is checked at once. A racy cache; a stale value costs a probe. */
-    private int lastDeadOwner;
 
-    PageWaits(
-        final PageLocks locks, final OwnerLiveness liveness, final long recoveryNanos, final Cancellation cancellation)
+    PageWaits(final PageLocks locks, final DeadOwners deadOwners, final Cancellation cancellation)
     {
         this.locks = locks;
-        this.liveness = liveness;
-        this.recoveryNanos = recoveryNanos;
-        this.recheckNanos = Math.min(recoveryNanos, PageLocks.LIVENESS_RECHECK_NANOS);
+        this.deadOwners = deadOwners;
         this.cancellation = cancellation;
     }
 
@@ -88,7 +79,7 @@ final class PageWaits
         final long start = System.nanoTime();
         boolean slow = false;
         long watched = word & WATCHED_BITS;
-        long checkAt = start + firstCheckDelay(word);
+        long checkAt = start + deadOwners.firstCheckDelay(word);
         for (int i = 0; ; i++)
         {
             pause(i, offset, word, checkAt, start, timeoutNanos);
@@ -105,24 +96,21 @@ final class PageWaits
                 if ((word & WATCHED_BITS) != watched)
                 {
                     watched = word & WATCHED_BITS;
-                    checkAt = now + firstCheckDelay(word);
+                    checkAt = now + deadOwners.firstCheckDelay(word);
                 }
                 else if ((word & LockWord.HELD_BIT) != 0 && now - checkAt >= 0)
                 {
-                    if (isOwnerDead(word))
+                    if (deadOwners.isOwnerDead(word))
                     {
                         // A reader never waits for ever on a dead writer: it releases the page on the dead writer's
                         // behalf, marked torn, and reports the torn page. Only this page: the dead writer's other
                         // pages stay held until a writer takes them over or a process claims its slot.
-                        if (locks.releaseTorn(offset, word))
-                        {
-                            locks.recovered(page, word, "released");
-                        }
+                        deadOwners.releaseTorn(page, offset, word);
                         word = locks.load(offset);
                     }
                     else
                     {
-                        checkAt = now + recheckNanos;
+                        checkAt = now + deadOwners.recheckNanos();
                     }
                 }
             }
@@ -164,7 +152,7 @@ final class PageWaits
             if (i == 0 || (word & WATCHED_BITS) != watched)
             {
                 watched = word & WATCHED_BITS;
-                checkAt = System.nanoTime() + firstCheckDelay(word);
+                checkAt = System.nanoTime() + deadOwners.firstCheckDelay(word);
             }
             pause(i, offset, word, checkAt, start, timeoutNanos);
             if (i >= YIELD_START || (i & CHECK_MASK) == 0)
@@ -179,18 +167,15 @@ final class PageWaits
                 if (now - checkAt >= 0)
                 {
                     final long current = locks.load(offset);
-                    if ((current & WATCHED_BITS) == watched && isOwnerDead(current))
+                    if ((current & WATCHED_BITS) == watched && deadOwners.isOwnerDead(current))
                     {
-                        // The sequence stays odd: this writer holds the page from here on, marked torn until a
-                        // write covers it whole.
-                        final long takenOver = LockWord.takenOver(current, owner);
-                        if (locks.cas(offset, current, takenOver))
+                        final long takenOver = deadOwners.takeOver(page, offset, current, owner);
+                        if (takenOver != PageLocks.NOT_RELEASED)
                         {
-                            locks.recovered(page, current, "took over");
                             return takenOver;
                         }
                     }
-                    checkAt = now + recheckNanos;
+                    checkAt = now + deadOwners.recheckNanos();
                 }
             }
         }
@@ -380,31 +365,5 @@ final class PageWaits
             throw new LockTimeoutException("page " + page + " of segment '" + locks.segmentName + "' stayed held " +
                 "for longer than the timeout of " + timeoutNanos + " ns (" + LockWord.describe(word) + ")", page);
         }
-    }
-
-    /** A page held by a slot already found dead is checked at once; any other after the recovery timeout. */
-    private long firstCheckDelay(final long word)
-    {
-        final int holder = LockWord.owner(word);
-        return holder != 0 && holder == lastDeadOwner ? 0 : recoveryNanos;
-    }
-
-    private boolean isOwnerDead(final long word)
-    {
-        final int holder = LockWord.owner(word);
-        if (holder == 0)
-        {
-            return false; // no slot to ask about
-        }
-        final boolean dead = liveness.isDead(holder);
-        if (dead)
-        {
-            lastDeadOwner = holder;
-        }
-        else if (holder == lastDeadOwner)
-        {
-            lastDeadOwner = 0; // the slot was claimed again by a live process
-        }
-        return dead;
     }
 }

@@ -7,15 +7,9 @@ import io.shmipc.SharedMemoryBuilder;
 import io.shmipc.replication.protocol.ChannelUris;
 import io.shmipc.replication.publisher.PublisherAgent;
 import io.shmipc.replication.status.ReplicationStatus;
-import io.shmipc.replication.status.StatusBoard;
 import io.shmipc.replication.status.StatusRole;
-import io.shmipc.replication.status.StatusSegment;
 import io.shmipc.replication.transport.AeronTransport;
-import org.agrona.CloseHelper;
-import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,20 +44,13 @@ public final class SegmentPublisher implements AutoCloseable
     /** Default interval of heartbeats on a quiet data stream. */
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofMillis(250);
 
-    private static final Logger LOG = LoggerFactory.getLogger(SegmentPublisher.class);
-
     private final String name;
-    private final StatusBoard board;
-    private final AgentRunner runner;
-    private final AeronTransport ownedTransport;
+    private final AgentThread<PublisherAgent> thread;
 
-    private SegmentPublisher(final String name, final StatusBoard board, final AgentRunner runner,
-        final AeronTransport ownedTransport)
+    private SegmentPublisher(final String name, final AgentThread<PublisherAgent> thread)
     {
         this.name = name;
-        this.board = board;
-        this.runner = runner;
-        this.ownedTransport = ownedTransport;
+        this.thread = thread;
     }
 
     /** @return a builder for a publisher of segment {@code name}. */
@@ -81,14 +68,14 @@ public final class SegmentPublisher implements AutoCloseable
     /** @return the live counters now. */
     public ReplicationStatus status()
     {
-        return board.snapshot();
+        return thread.status();
     }
 
     /** Stops publishing, closes the Aeron resources (and the embedded driver, if this publisher started one). */
     @Override
     public void close()
     {
-        CloseHelper.closeAll(runner, ownedTransport);
+        thread.close();
     }
 
     /** Options of a {@link SegmentPublisher}; not thread-safe. */
@@ -208,28 +195,10 @@ public final class SegmentPublisher implements AutoCloseable
                 sourceBuilder.directory(directory);
             }
             final SharedMemory source = openSource(sourceBuilder);
-            AeronTransport owned = null;
-            StatusSegment status = null;
-            try
-            {
-                final StatusBoard board = new StatusBoard(StatusRole.PUBLISHER);
-                status = statusSegment ? StatusSegment.claim(directory, name, StatusRole.PUBLISHER) : null;
-                owned = transport == null ? AeronTransport.embedded() : null;
-                final AeronTransport used = transport != null ? transport : owned;
-                final PublisherAgent agent = new PublisherAgent(name, sourceBuilder, source, used,
+            return new SegmentPublisher(name, AgentThread.start(name, directory, StatusRole.PUBLISHER, statusSegment,
+                transport, idleStrategy, (board, status, used) -> new PublisherAgent(name, sourceBuilder, source, used,
                     ChannelUris.withTermLength(channel, source.pageSize()), streamId, controlChannel, controlStreamId,
-                    heartbeat.toNanos(), board, status);
-                final AgentRunner runner = new AgentRunner(
-                    idleStrategy != null ? idleStrategy : Idle.defaultStrategy(),
-                    ex -> LOG.error("publisher of '{}' failed: {}", name, ex.toString(), ex), null, agent);
-                AgentRunner.startOnThread(runner);
-                return new SegmentPublisher(name, board, runner, owned);
-            }
-            catch (final RuntimeException ex)
-            {
-                CloseHelper.quietCloseAll(status, owned, source);
-                throw ex;
-            }
+                    heartbeat.toNanos(), board, status), source));
         }
 
         private SharedMemory openSource(final SharedMemoryBuilder sourceBuilder)

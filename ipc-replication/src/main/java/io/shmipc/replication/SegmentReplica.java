@@ -5,15 +5,9 @@ import io.shmipc.SharedMemoryBuilder;
 import io.shmipc.replication.protocol.ChannelUris;
 import io.shmipc.replication.replica.ReplicaAgent;
 import io.shmipc.replication.status.ReplicationStatus;
-import io.shmipc.replication.status.StatusBoard;
 import io.shmipc.replication.status.StatusRole;
-import io.shmipc.replication.status.StatusSegment;
 import io.shmipc.replication.transport.AeronTransport;
-import org.agrona.CloseHelper;
-import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.IdleStrategy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -42,22 +36,13 @@ public final class SegmentReplica implements AutoCloseable
     /** Default interval of the search for local writes. */
     public static final Duration DEFAULT_LOCAL_CHECK = Duration.ofMillis(250);
 
-    private static final Logger LOG = LoggerFactory.getLogger(SegmentReplica.class);
-
     private final String name;
-    private final StatusBoard board;
-    private final ReplicaAgent agent;
-    private final AgentRunner runner;
-    private final AeronTransport ownedTransport;
+    private final AgentThread<ReplicaAgent> thread;
 
-    private SegmentReplica(final String name, final StatusBoard board, final ReplicaAgent agent,
-        final AgentRunner runner, final AeronTransport ownedTransport)
+    private SegmentReplica(final String name, final AgentThread<ReplicaAgent> thread)
     {
         this.name = name;
-        this.board = board;
-        this.agent = agent;
-        this.runner = runner;
-        this.ownedTransport = ownedTransport;
+        this.thread = thread;
     }
 
     /** @return a builder for a replica kept in local segment {@code name}. */
@@ -75,7 +60,7 @@ public final class SegmentReplica implements AutoCloseable
     /** @return the live counters now. */
     public ReplicationStatus status()
     {
-        return board.snapshot();
+        return thread.status();
     }
 
     /**
@@ -84,14 +69,14 @@ public final class SegmentReplica implements AutoCloseable
      */
     public long sourceVersion(final int page)
     {
-        return agent.sourceVersion(page);
+        return thread.agent().sourceVersion(page);
     }
 
     /** Stops replicating; the local segment stays, with the last image applied. */
     @Override
     public void close()
     {
-        CloseHelper.closeAll(runner, ownedTransport);
+        thread.close();
     }
 
     /** Options of a {@link SegmentReplica}; not thread-safe. */
@@ -213,26 +198,9 @@ public final class SegmentReplica implements AutoCloseable
             {
                 localBuilder.permissions(permissions);
             }
-            AeronTransport owned = null;
-            StatusSegment status = null;
-            try
-            {
-                final StatusBoard board = new StatusBoard(StatusRole.REPLICA);
-                status = statusSegment ? StatusSegment.claim(directory, name, StatusRole.REPLICA) : null;
-                owned = transport == null ? AeronTransport.embedded() : null;
-                final ReplicaAgent agent = new ReplicaAgent(name, localBuilder, transport != null ? transport : owned,
-                    channel, streamId, controlChannel, controlStreamId, localCheck.toNanos(), board, status);
-                final AgentRunner runner = new AgentRunner(
-                    idleStrategy != null ? idleStrategy : Idle.defaultStrategy(),
-                    ex -> LOG.error("replica of '{}' failed: {}", name, ex.toString(), ex), null, agent);
-                AgentRunner.startOnThread(runner);
-                return new SegmentReplica(name, board, agent, runner, owned);
-            }
-            catch (final RuntimeException ex)
-            {
-                CloseHelper.quietCloseAll(status, owned);
-                throw ex;
-            }
+            return new SegmentReplica(name, AgentThread.start(name, directory, StatusRole.REPLICA, statusSegment,
+                transport, idleStrategy, (board, status, used) -> new ReplicaAgent(name, localBuilder, used, channel,
+                    streamId, controlChannel, controlStreamId, localCheck.toNanos(), board, status), null));
         }
     }
 }
