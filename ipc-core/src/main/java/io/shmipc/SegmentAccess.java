@@ -410,10 +410,7 @@ final class SegmentAccess
      */
     private void checkStillOpen()
     {
-        if (closed)
-        {
-            throw closedException();
-        }
+        checkOpen();
     }
 
     private IllegalStateException closedException()
