@@ -38,7 +38,16 @@ final class SegmentAccess
     private final OwnerSlot slot;
     private final int pageShift;
     private final long dataAddress;
-    private final byte[] fileArray;
+    /**
+     * The base of every access to the segment: {@code null}, since a segment is a mapped file (off-heap) addressed by
+     * {@link #dataAddress} alone; a constant lets the JIT compile the copies as off-heap accesses.
+     */
+    private static final Object FILE = null;
+    /**
+     * Whether an exclusive writer may release with a plain store: its slot is held by an open-file-description lock,
+     * which nothing in this JVM can drop while it lives, so no process can ever take its pages for a dead writer's.
+     */
+    private final boolean plainExclusiveRelease;
     private volatile boolean closed;
 
     SegmentAccess(final Attachment attachment, final long recoveryNanos)
@@ -51,9 +60,19 @@ final class SegmentAccess
         this.pageShift = Integer.numberOfTrailingZeros(pageSize);
         this.pageCount = geometry.pageCount();
         this.capacity = geometry.capacity();
-        this.fileArray = file.byteArray();
+        if (file.byteArray() != null)
+        {
+            throw new IllegalArgumentException("segment '" + name + "' is not mapped off-heap");
+        }
         this.dataAddress = file.addressOffset() + geometry.dataOffset();
         this.locks = new PageLocks(file, name, pageCount, slot, recoveryNanos, this::isClosed);
+        this.plainExclusiveRelease = slot.isOpenFileDescriptionLock();
+    }
+
+    /** @return the page locks, for the lease grants of {@link ExclusiveWriter}. */
+    PageLocks locks()
+    {
+        return locks;
     }
 
     boolean isClosed()
@@ -83,20 +102,36 @@ final class SegmentAccess
 
     void write(final int offset, final byte[] src, final int srcOffset, final int length, final long timeoutNanos)
     {
+        write(offset, src, srcOffset, length, timeoutNanos, false);
+    }
+
+    /** A write as above; {@code exclusive}: by the exclusive writer holding the pages' lease ({@link ExclusiveWriter}). */
+    void write(
+        final int offset, final byte[] src, final int srcOffset, final int length, final long timeoutNanos,
+        final boolean exclusive)
+    {
         checkOpen();
         if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").length))
         {
-            writeBytes(offset, src, BYTE_ARRAY_BASE + srcOffset, length, timeoutNanos);
+            writeBytes(offset, src, BYTE_ARRAY_BASE + srcOffset, length, timeoutNanos, exclusive);
             Reference.reachabilityFence(src);
         }
     }
 
     void write(final int offset, final DirectBuffer src, final int srcOffset, final int length, final long timeoutNanos)
     {
+        write(offset, src, srcOffset, length, timeoutNanos, false);
+    }
+
+    /** A write as above; {@code exclusive}: by the exclusive writer holding the pages' lease ({@link ExclusiveWriter}). */
+    void write(
+        final int offset, final DirectBuffer src, final int srcOffset, final int length, final long timeoutNanos,
+        final boolean exclusive)
+    {
         checkOpen();
         if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
         {
-            writeBytes(offset, src.byteArray(), src.addressOffset() + srcOffset, length, timeoutNanos);
+            writeBytes(offset, src.byteArray(), src.addressOffset() + srcOffset, length, timeoutNanos, exclusive);
             Reference.reachabilityFence(src); // its memory stays allocated while the copy runs
         }
     }
@@ -106,7 +141,7 @@ final class SegmentAccess
         checkOpen();
         if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
         {
-            writeBytes(offset, base(src), address(src) + srcOffset, length, timeoutNanos);
+            writeBytes(offset, base(src), address(src) + srcOffset, length, timeoutNanos, false);
             Reference.reachabilityFence(src);
         }
     }
@@ -117,7 +152,8 @@ final class SegmentAccess
      * {@code Throwable} in between releases the pages, torn.
      */
     private void writeBytes(
-        final int offset, final Object srcBase, final long srcAddress, final int length, final long timeoutNanos)
+        final int offset, final Object srcBase, final long srcAddress, final int length, final long timeoutNanos,
+        final boolean exclusive)
     {
         final int first = firstPage(offset);
         final int last = lastPage(offset, length);
@@ -125,8 +161,8 @@ final class SegmentAccess
         final long held = lockForWrite(first, last, owner, timeoutNanos);
         try
         {
-            UnsafeApi.copyMemory(srcBase, srcAddress, fileArray, dataAddress + offset, length);
-            unlockRange(offset, length, first, last, owner, held);
+            UnsafeApi.copyMemory(srcBase, srcAddress, FILE, dataAddress + offset, length);
+            unlockRange(offset, length, first, last, owner, held, exclusive);
         }
         catch (final OwnershipLostException lost)
         {
@@ -144,16 +180,23 @@ final class SegmentAccess
 
     void writeLong(final int offset, final long value, final long timeoutNanos)
     {
-        writeValue(offset, value, Long.BYTES, timeoutNanos);
+        writeValue(offset, value, Long.BYTES, timeoutNanos, false);
     }
 
     void writeInt(final int offset, final int value, final long timeoutNanos)
     {
-        writeValue(offset, value, Integer.BYTES, timeoutNanos);
+        writeValue(offset, value, Integer.BYTES, timeoutNanos, false);
+    }
+
+    /** {@link #writeLong} by the exclusive writer holding the page's lease ({@link ExclusiveWriter}). */
+    void writeLongExclusive(final int offset, final long value, final long timeoutNanos)
+    {
+        writeValue(offset, value, Long.BYTES, timeoutNanos, true);
     }
 
     /** Writes the low {@code bytes} (8 or 4) bytes of {@code value}, little-endian, as {@link #writeBytes} writes. */
-    private void writeValue(final int offset, final long value, final int bytes, final long timeoutNanos)
+    private void writeValue(
+        final int offset, final long value, final int bytes, final long timeoutNanos, final boolean exclusive)
     {
         checkOpen();
         Bounds.checkRange(offset, bytes, capacity);
@@ -165,13 +208,13 @@ final class SegmentAccess
         {
             if (bytes == Long.BYTES)
             {
-                UnsafeApi.putLong(fileArray, dataAddress + offset, value); // little-endian: the platform's order
+                UnsafeApi.putLong(FILE, dataAddress + offset, value); // little-endian: the platform's order
             }
             else
             {
-                UnsafeApi.putInt(fileArray, dataAddress + offset, (int)value);
+                UnsafeApi.putInt(FILE, dataAddress + offset, (int)value);
             }
-            unlockRange(offset, bytes, first, last, owner, held);
+            unlockRange(offset, bytes, first, last, owner, held, exclusive);
         }
         catch (final OwnershipLostException lost)
         {
@@ -236,7 +279,7 @@ final class SegmentAccess
         do
         {
             stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-            UnsafeApi.copyMemory(fileArray, dataAddress + offset, dstBase, dstAddress, length);
+            UnsafeApi.copyMemory(FILE, dataAddress + offset, dstBase, dstAddress, length);
         }
         while (!locks.validate(first, last, stamp));
         checkStillOpen();
@@ -265,8 +308,8 @@ final class SegmentAccess
         do
         {
             stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-            value = bytes == Long.BYTES ? UnsafeApi.getLong(fileArray, dataAddress + offset) :
-                UnsafeApi.getInt(fileArray, dataAddress + offset);
+            value = bytes == Long.BYTES ? UnsafeApi.getLong(FILE, dataAddress + offset) :
+                UnsafeApi.getInt(FILE, dataAddress + offset);
         }
         while (!locks.validate(first, last, stamp));
         checkStillOpen();
@@ -350,7 +393,7 @@ final class SegmentAccess
         do
         {
             stamp = locks.tryOptimisticRead(page, page, timeoutNanos);
-            UnsafeApi.copyMemory(fileArray, source, dst, target, length);
+            UnsafeApi.copyMemory(FILE, source, dst, target, length);
         }
         while (!locks.validate(page, page, stamp));
         checkStillOpen();
@@ -377,6 +420,16 @@ final class SegmentAccess
         checkStillOpen();
         Reference.reachabilityFence(this);
         return word;
+    }
+
+    int leaseHolder(final int page)
+    {
+        checkOpen();
+        Bounds.checkPage(page, pageCount);
+        final int holder = locks.leaseHolder(page);
+        checkStillOpen();
+        Reference.reachabilityFence(this);
+        return holder;
     }
 
     long counter(final CounterId id)
@@ -472,12 +525,20 @@ final class SegmentAccess
 
     /** Releases the pages of bytes {@code [offset, offset + length)} after a write of exactly those bytes. */
     private void unlockRange(
-        final int offset, final int length, final int first, final int last, final int owner, final long held)
+        final int offset, final int length, final int first, final int last, final int owner, final long held,
+        final boolean exclusive)
     {
         // Pages covered from their first byte to their last lose a torn mark; the shifts are unsigned so that
         // sums past Integer.MAX_VALUE still divide correctly.
         final int wholeFirst = (offset + pageSize - 1) >>> pageShift;
         final int wholeLast = ((offset + length) >>> pageShift) - 1;
-        locks.unlock(first, last, owner, held, wholeFirst, wholeLast);
+        if (exclusive)
+        {
+            locks.unlockExclusive(first, last, owner, held, wholeFirst, wholeLast, plainExclusiveRelease);
+        }
+        else
+        {
+            locks.unlock(first, last, owner, held, wholeFirst, wholeLast);
+        }
     }
 }

@@ -13,6 +13,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -61,6 +63,8 @@ public final class SharedMemory implements AutoCloseable
     private final boolean created;
     private final long accessTimeoutNanos;
     private final Release release;
+    /** The exclusive writers taken through this handle and not yet closed: closed with it. */
+    private final Set<ExclusiveWriter> writers = ConcurrentHashMap.newKeySet();
 
     SharedMemory(
         final Attachment attachment, final boolean created, final long recoveryNanos, final long accessTimeoutNanos)
@@ -415,6 +419,61 @@ public final class SharedMemory implements AutoCloseable
     }
 
     /**
+     * Leases pages {@code firstPage .. firstPage + pageCount - 1} to a new {@link ExclusiveWriter}: from now until it is
+     * closed, only this process writes them, and its writes cost one atomic instruction instead of two. Needs a segment
+     * created with {@link SharedMemoryBuilder#leases(boolean) leases(true)} (layout version 3). Each page is taken once
+     * (waiting, as a write does, while another writer holds it) and its version advances; its bytes are unchanged.
+     *
+     * @param firstPage the first page to lease.
+     * @param pageCount how many pages, at least 1.
+     * @return the writer; close it to give the pages back.
+     * @throws IndexOutOfBoundsException if the pages are not all in {@code 0..pageCount()-1}.
+     * @throws PageLeasedException       if a page is leased to another live process (nothing is leased then).
+     * @throws IllegalStateException     if the segment has no lease words, a page is already leased to another
+     *                                   exclusive writer of this process, or the handle is closed.
+     */
+    public ExclusiveWriter exclusiveWriter(final int firstPage, final int pageCount)
+    {
+        access.checkOpen();
+        if (firstPage < 0 || pageCount < 1 || (long)firstPage + pageCount > access.pageCount)
+        {
+            throw new IndexOutOfBoundsException("pages " + firstPage + ".." + ((long)firstPage + pageCount - 1) +
+                " (count " + pageCount + ") are not a range of at least one page in 0.." + (access.pageCount - 1) +
+                " of segment '" + access.name + "'");
+        }
+        final ExclusiveWriter writer = new ExclusiveWriter(this, access, firstPage, pageCount, accessTimeoutNanos);
+        writers.add(writer);
+        if (access.isClosed())
+        {
+            writer.close(); // closed meanwhile: give the lease back (a no-op once the handle's close ran)
+            access.checkOpen();
+        }
+        return writer;
+    }
+
+    /**
+     * @param page a page, in {@code 0..pageCount()-1}.
+     * @return the owner slot of the process whose {@link ExclusiveWriter} holds {@code page}'s lease, or 0 if it has
+     * none (always 0 on a segment without leases). A lease of a process that died stays in the file until the next
+     * writer of the page clears it.
+     */
+    public int leaseHolder(final int page)
+    {
+        return access.leaseHolder(page);
+    }
+
+    /** @return whether this segment's pages can be leased ({@link SharedMemoryBuilder#leases(boolean)}, layout 3). */
+    public boolean hasLeases()
+    {
+        return access.locks().hasLeases();
+    }
+
+    void forget(final ExclusiveWriter writer)
+    {
+        writers.remove(writer);
+    }
+
+    /**
      * @param pages the pages to watch, in {@code 0..pageCount()-1}.
      * @return a watcher that waits for any of {@code pages} to change (one per thread; it allocates nothing per
      * call), taking their current versions as seen.
@@ -510,6 +569,18 @@ public final class SharedMemory implements AutoCloseable
     @Override
     public void close()
     {
+        for (final ExclusiveWriter writer : writers)
+        {
+            try
+            {
+                writer.closeWithHandle();
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.warn("segment '{}': could not give back the lease of {}: {}", access.name, writer, ex.toString());
+            }
+        }
+        writers.clear();
         if (access.close())
         {
             release.run();

@@ -42,6 +42,7 @@ public final class SharedMemoryBuilder
     private long recoveryNanos = PageLocks.DEFAULT_RECOVERY_NANOS;
     private long accessTimeoutNanos = PageLocks.NO_TIMEOUT;
     private boolean allowForeignOwner;
+    private boolean leases;
 
     SharedMemoryBuilder(final String name)
     {
@@ -169,6 +170,22 @@ public final class SharedMemoryBuilder
     }
 
     /**
+     * Whether {@link #create()} and {@link #openOrCreate()} make a segment whose pages can be leased to an
+     * {@link ExclusiveWriter} ({@link SharedMemory#exclusiveWriter(int, int)}): layout version 3, whose lock-table
+     * entries carry a lease word that every writer checks (docs/FORMAT.md section 7.6). Default {@code false}: layout
+     * version 2, which the C and Python clients also read; they refuse a version-3 segment, so that a program that
+     * does not know leases can never write a leased page. Opening an existing segment takes it as it was created.
+     *
+     * @param leases whether to create it with lease words.
+     * @return this builder.
+     */
+    public SharedMemoryBuilder leases(final boolean leases)
+    {
+        this.leases = leases;
+        return this;
+    }
+
+    /**
      * Creates the segment.
      *
      * @return the new segment.
@@ -285,7 +302,8 @@ public final class SharedMemoryBuilder
         {
             throw new IllegalStateException("page count not set: call pages(n) before create or openOrCreate");
         }
-        return SegmentGeometry.of(pageSize, pages);
+        final SegmentGeometry geometry = SegmentGeometry.of(pageSize, pages);
+        return leases ? geometry.withLeases() : geometry;
     }
 
     private Path directoryOrDefault()

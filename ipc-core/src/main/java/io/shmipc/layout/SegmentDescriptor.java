@@ -55,8 +55,16 @@ package io.shmipc.layout;
  * </pre>
  *
  * Lock table: entry {@code p} is at {@code lockTableOffset + p * LOCK_STRIDE}; its first 8 bytes are the page's
- * lock word (see {@link LockWord}; its low 32 bits are the page's futex word), the other 120 bytes are reserved
- * (written as zero, ignored by readers). 128 bytes keep two lock words off one
+ * lock word (see {@link LockWord}; its low 32 bits are the page's futex word); in layout version 3 the next 8 are its
+ * lease word; the rest is reserved (written as zero, ignored by readers):
+ * <pre>
+ *    0               8               16                                            128
+ *   +---------------+---------------+---------------------------------------------+
+ *   |   lock word   |  lease word   |          reserved (zero)                    |
+ *   |               |  (v3; v2: 0)  |                                             |
+ *   +---------------+---------------+---------------------------------------------+
+ * </pre>
+ * 128 bytes keep two lock words off one
  * pair of adjacent cache lines, which x86's adjacent-line prefetcher fetches together.
  *
  * <p>Data page {@code p} is at {@code dataOffset + p * pageSize}; the user's byte offset {@code o} is at
@@ -68,6 +76,12 @@ public final class SegmentDescriptor
     public static final long MAGIC = 0x0000_4350_494D_4853L;
     /** The layout this class describes. */
     public static final int LAYOUT_VERSION = 2;
+    /**
+     * The layout of a segment created for exclusive writers: version {@value #LAYOUT_VERSION} plus a lease word in
+     * every lock-table entry ({@link #LEASE_WORD_OFFSET}), which every writer checks. A program that knows only
+     * version 2 refuses such a file, so it can never write a leased page.
+     */
+    public static final int LEASES_LAYOUT_VERSION = 3;
 
     /** Length of the header region, and the alignment of every region. */
     public static final int HEADER_LENGTH = 4096;
@@ -77,6 +91,12 @@ public final class SegmentDescriptor
     public static final int CACHE_LINE_LENGTH = 64;
     /** Distance between two lock words in the lock table. */
     public static final int LOCK_STRIDE = 2 * CACHE_LINE_LENGTH;
+    /**
+     * Layout version 3 only: offset, from a page's lock word, of its lease word, an int64 in the same cache line. 0:
+     * no lease; otherwise the owner slot (1 to {@link LockWord#MAX_OWNER}) of the process whose exclusive writer holds
+     * the page. Reserved (zero, ignored) in version 2.
+     */
+    public static final int LEASE_WORD_OFFSET = 8;
 
     /** Offset of the magic number, written last in the header. */
     public static final int MAGIC_OFFSET = 0;

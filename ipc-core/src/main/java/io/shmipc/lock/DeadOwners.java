@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  *   ({@link #takeOver}): the sequence stays odd, T is set and its own slot goes in. Each is one compare-and-swap from
  *   the word the waiter watched, so a holder that moved on meanwhile is never touched.</li>
  *   <li>A process that has just claimed a slot knows its previous holder is dead and releases all its pages
- *   ({@link #recoverAbandoned}).</li>
+ *   and clears its leases ({@link #recoverAbandoned}).</li>
  * </ul>
  * Every recovery counts an {@link CounterId#OWNER_RECOVERIES owner recovery} and logs a warning. A live holder,
  * however slow, keeps its pages. Not thread-safe beyond the racy cache: one per {@link PageLocks}.
@@ -67,7 +67,24 @@ final class DeadOwners
                 word = locks.load(offset);
             }
         }
+        if (locks.leases && deadOwner != 0)
+        {
+            for (int page = 0; page < locks.pageCount(); page++)
+            {
+                locks.clearLease(PageLocks.lockWordOffset(page), deadOwner); // its leases died with it
+            }
+        }
         return recovered;
+    }
+
+    /**
+     * Whether the holder of a lease ({@code docs/FORMAT.md} section 7.6) is dead: the same question as
+     * {@link #isOwnerDead} for a slot found in a lease word. A lease word does not change while its holder lives, so
+     * there is no timeout to wait for first.
+     */
+    boolean isLeaseHolderDead(final int slot)
+    {
+        return slot != 0 && liveness.isDead(slot);
     }
 
     /** @return how long after a wait starts (or the watched word changes) the holder of {@code word} is asked about. */

@@ -63,6 +63,13 @@ import java.util.Objects;
  * the page torn. Either counts a {@link CounterId#OWNER_RECOVERIES recovery}. A live holder, however slow, keeps
  * its pages.
  *
+ * <p><b>Leases</b> ({@link PageLeases}, layout version 3, {@code docs/FORMAT.md} section 7.6): a page leased to an
+ * exclusive writer is taken only by writers of the leaseholder's slot; any other writer reads the lease word after the
+ * free lock word and is refused before its CAS. The leaseholder takes pages with the same CAS
+ * ({@link #lock}) but releases them with a release store ({@link #unlockExclusive}): nothing else changes a
+ * held leased word, since a waiter never sets W on one ({@link #registerWaiterOn}) and a live holder of an OFD slot
+ * lock is never recovered as dead.
+ *
  * <h2>Algorithmic notes</h2>
  * Why a validated read is a snapshot: suppose the copy of page {@code p} saw a byte stored by a write {@code W}.
  * {@code W} stored {@code p}'s odd sequence before its release fence and the byte after it; the reader loaded the byte
@@ -115,6 +122,12 @@ public final class PageLocks
      * release, returning the held word it released, never returns (nor a take-over, returning the word it set).
      */
     static final long NOT_RELEASED = Long.MIN_VALUE;
+    /**
+     * What {@link #registerWaiterOn} returns for a held page that is leased (layout version 3): its holder may release
+     * it with a plain store, which would erase a W bit, so a waiter must not sleep on it (it backs off instead).
+     * Never a word with W set, nor {@link #NOT_RELEASED}.
+     */
+    static final long LEASED_NO_SLEEP = Long.MIN_VALUE + 1;
 
     private static final Logger LOG = LoggerFactory.getLogger(PageLocks.class);
     /**
@@ -127,10 +140,17 @@ public final class PageLocks
     final AtomicBuffer file;
     final String segmentName;
     private final int pageCount;
-    private final byte[] byteArray;
+    /**
+     * Always {@code null}: the locks live in off-heap memory (a mapped file), addressed by {@link #addressOffset}
+     * alone. A constant {@code null} base lets the JIT compile each access as a plain off-heap access rather than one
+     * whose base may be a heap object (measured: about 3 ns per write).
+     */
+    private static final Object OFF_HEAP = null;
     private final long addressOffset;
     /** Whether this JVM sleeps on, and wakes, the words' futexes: JDK 22+ on an off-heap buffer. */
     final boolean futex;
+    /** Whether the lock-table entries carry lease words (layout version 3, {@code docs/FORMAT.md} section 7.6). */
+    final boolean leases;
     private final PageWaits waits;
 
     /**
@@ -168,9 +188,15 @@ public final class PageLocks
         this.file = file;
         this.segmentName = segmentName;
         this.pageCount = pageCount;
-        this.byteArray = file.byteArray();
+        if (file.byteArray() != null)
+        {
+            throw new IllegalArgumentException("page locks of segment '" + segmentName + "' need off-heap memory " +
+                "(a mapped file or a direct buffer), not a heap array");
+        }
         this.addressOffset = file.addressOffset();
-        this.futex = byteArray == null && Futex.isSupported();
+        this.futex = Futex.isSupported();
+        this.leases = file.capacity() >= SegmentDescriptor.HEADER_LENGTH &&
+            file.getInt(SegmentDescriptor.LAYOUT_VERSION_OFFSET) == SegmentDescriptor.LEASES_LAYOUT_VERSION;
         this.waits = new PageWaits(this, new DeadOwners(this, Objects.requireNonNull(liveness, "liveness"),
             recoveryNanos), Objects.requireNonNull(cancellation, "cancellation"));
     }
@@ -255,12 +281,26 @@ public final class PageLocks
      *
      * @param owner        the writer's owner slot, stored in the words it takes.
      * @param timeoutNanos how long to wait for a held page ({@link #NO_TIMEOUT} for as long as it takes).
-     * @return the held stamp: the sum of the sequences this writer set, to pass to {@link #unlock} or
-     * {@link #abandon}.
+     * @return what this writer holds, to pass to {@link #unlock}, {@link #unlockExclusive} or {@link #abandon}: for one
+     * page, the exact word it set (so that its release is one compare-and-swap from it, with no load first); for
+     * several, the sum of the sequences it set (the words themselves are kept per thread).
      */
     public long lock(final int first, final int last, final int owner, final long timeoutNanos)
     {
-        final long[] words = first == last ? null : heldWords(last - first + 1);
+        final long held = first == last ? take(first, lockWordOffset(first), owner, timeoutNanos) :
+            lockPages(first, last, owner, timeoutNanos);
+        // releaseFence: the odd sequences become visible before any data store that follows.
+        VarHandle.releaseFence();
+        if (TestHooks.PAUSE_IN_WRITE_MILLIS > 0)
+        {
+            TestHooks.pauseInWrite();
+        }
+        return held;
+    }
+
+    private long lockPages(final int first, final int last, final int owner, final long timeoutNanos)
+    {
+        final long[] words = heldWords(last - first + 1);
         long stamp = 0;
         for (int page = first; page <= last; page++)
         {
@@ -280,17 +320,8 @@ public final class PageLocks
                 }
                 throw failure;
             }
-            if (words != null)
-            {
-                words[page - first] = held;
-            }
+            words[page - first] = held;
             stamp += held >>> LockWord.SEQUENCE_SHIFT;
-        }
-        // releaseFence: the odd sequences become visible before any data store that follows.
-        VarHandle.releaseFence();
-        if (TestHooks.PAUSE_IN_WRITE_MILLIS > 0)
-        {
-            TestHooks.pauseInWrite();
         }
         return stamp;
     }
@@ -306,7 +337,7 @@ public final class PageLocks
     {
         final long word = load(offset);
         final long held = LockWord.locked(word, owner);
-        if ((word & LockWord.HELD_BIT) == 0 && cas(offset, word, held))
+        if ((word & LockWord.HELD_BIT) == 0 && (!leases || mayWrite(offset, owner)) && cas(offset, word, held))
         {
             return held;
         }
@@ -326,7 +357,7 @@ public final class PageLocks
     {
         if (first == last)
         {
-            final long released = release(first, owner, held, first >= wholeFirst && first <= wholeLast);
+            final long released = releaseFrom(first, owner, held, first >= wholeFirst && first <= wholeLast);
             if (released == NOT_RELEASED)
             {
                 lost(first, first, 1);
@@ -337,17 +368,64 @@ public final class PageLocks
     }
 
     /**
+     * Releases pages {@code first..last} as {@link #unlock} does, for the exclusive writer that holds their lease
+     * ({@link PageLeases}): with {@code plain}, by a release store of the next even word instead of a
+     * compare-and-swap. That is exact without a CAS because nothing else changes a held leased word: other writers
+     * only take free words, waiters never set W on a held leased word ({@link #registerWaiterOn}), and a dead-owner
+     * recovery acts only on a dead holder, which a holder of an open-file-description lock never looks like while it
+     * lives. With a process lock (JDK 17 to 21), which other code in the JVM can drop, pass {@code plain = false}: the
+     * release is the compare-and-swap of {@link #unlock}.
+     *
+     * <p>The pages must have been taken by {@link #lock} in this thread.
+     *
+     * @return whether sleepers were woken.
+     * @throws OwnershipLostException if some page was no longer held by this write ({@code plain = false} only).
+     */
+    public boolean unlockExclusive(
+        final int first, final int last, final int owner, final long held, final int wholeFirst, final int wholeLast,
+        final boolean plain)
+    {
+        if (first == last)
+        {
+            return plain ? releasePlain(first, held, first >= wholeFirst && first <= wholeLast) :
+                unlock(first, last, owner, held, wholeFirst, wholeLast);
+        }
+        if (!plain)
+        {
+            return releaseAll(first, last, owner, held, wholeFirst, wholeLast);
+        }
+        final long[] words = HELD_WORDS.get();
+        long sum = 0;
+        for (int page = first; page <= last; page++)
+        {
+            sum += words[page - first] >>> LockWord.SEQUENCE_SHIFT;
+        }
+        if (sum != held)
+        {
+            throw new IllegalStateException("pages " + first + ".." + last + " of segment '" + segmentName + "' are " +
+                "released by another thread than the one that took them, or out of order");
+        }
+        boolean waiters = false;
+        for (int page = first; page <= last; page++)
+        {
+            waiters |= releasePlain(page, words[page - first], page >= wholeFirst && page <= wholeLast);
+        }
+        return waiters;
+    }
+
+    /**
      * The waiter's side of the sleep protocol ({@link PageWaits}): makes sure the W bit is on {@code page}'s word while
      * its version is still {@code seenVersion}, so that the release that changes the version sees W and wakes.
      *
      * @return {@code true} if W is now on a word of version {@code seenVersion} (the caller may sleep on it);
-     * {@code false} if the version changed or the word moved meanwhile (the caller looks again).
+     * {@code false} if the version changed or the word moved meanwhile, or the page is held under a lease (the caller
+     * looks again, or backs off).
      */
     public boolean registerWaiter(final int page, final long seenVersion)
     {
         final int offset = lockWordOffset(page);
         final long word = load(offset);
-        return word >>> LockWord.VERSION_SHIFT == seenVersion && registerWaiterOn(offset, word) != NOT_RELEASED;
+        return word >>> LockWord.VERSION_SHIFT == seenVersion && !notRegistered(registerWaiterOn(offset, word));
     }
 
     /**
@@ -358,13 +436,21 @@ public final class PageLocks
     long registerWaiterOn(final int offset, final long word)
     {
         final long withWaiters = word | LockWord.WAITERS_BIT;
-        return withWaiters == word || cas(offset, word, withWaiters) ? withWaiters : NOT_RELEASED;
+        if (withWaiters == word)
+        {
+            return withWaiters;
+        }
+        if (leases && (word & LockWord.HELD_BIT) != 0 && leaseOf(offset) != 0)
+        {
+            return LEASED_NO_SLEEP; // its holder may release it with a plain store: W would be lost (section 7.6)
+        }
+        return cas(offset, word, withWaiters) ? withWaiters : NOT_RELEASED;
     }
 
-    /** @return whether {@link #registerWaiterOn} failed. */
+    /** @return whether {@link #registerWaiterOn} failed: the word changed, or it may not be slept on. */
     static boolean notRegistered(final long result)
     {
-        return result == NOT_RELEASED;
+        return result == NOT_RELEASED || result == LEASED_NO_SLEEP;
     }
 
     /**
@@ -390,7 +476,7 @@ public final class PageLocks
     {
         if (first == last)
         {
-            if (release(first, owner, held, false) == NOT_RELEASED)
+            if (releaseFrom(first, owner, held, false) == NOT_RELEASED)
             {
                 lost(first, first, 1);
             }
@@ -413,12 +499,12 @@ public final class PageLocks
         for (int page = first; page <= last; page++)
         {
             final long address = addressOffset + lockWordOffset(page);
-            long word = UnsafeApi.getLongVolatile(byteArray, address);
+            long word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
             while ((word & LockWord.HELD_BIT) != 0 && LockWord.owner(word) == owner)
             {
                 final long released = (futex ? LockWord.released(word) : LockWord.releasedKeepingWaiters(word)) |
                     (torn ? LockWord.TORN_BIT : 0);
-                if (UnsafeApi.compareAndSetLong(byteArray, address, word, released))
+                if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, word, released))
                 {
                     if (futex && (word & LockWord.WAITERS_BIT) != 0)
                     {
@@ -426,7 +512,7 @@ public final class PageLocks
                     }
                     break;
                 }
-                word = UnsafeApi.getLongVolatile(byteArray, address);
+                word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
             }
         }
     }
@@ -505,6 +591,20 @@ public final class PageLocks
         return load(lockWordOffset(page));
     }
 
+    /**
+     * @return the owner slot whose exclusive writer holds {@code page}'s lease, or 0 (always 0 in layout version 2).
+     */
+    public int leaseHolder(final int page)
+    {
+        return leases ? leaseOf(lockWordOffset(page)) : 0;
+    }
+
+    /** @return whether pages have lease words (layout version 3). */
+    public boolean hasLeases()
+    {
+        return leases;
+    }
+
     /** @return the current value of a header counter. */
     public long counter(final CounterId id)
     {
@@ -534,13 +634,45 @@ public final class PageLocks
     /** @return the lock word at {@code offset} (acquire; {@link UnsafeApi} directly: offsets were checked). */
     long load(final int offset)
     {
-        return UnsafeApi.getLongVolatile(byteArray, addressOffset + offset);
+        return UnsafeApi.getLongVolatile(OFF_HEAP, addressOffset + offset);
     }
 
     /** @return whether the lock word at {@code offset} went from {@code expected} to {@code update} (seq_cst). */
     boolean cas(final int offset, final long expected, final long update)
     {
-        return UnsafeApi.compareAndSetLong(byteArray, addressOffset + offset, expected, update);
+        return UnsafeApi.compareAndSetLong(OFF_HEAP, addressOffset + offset, expected, update);
+    }
+
+    /** @return the lease word of the page whose lock word is at {@code offset} (acquire), as an owner slot. */
+    int leaseOf(final int offset)
+    {
+        return (int)UnsafeApi.getLongVolatile(OFF_HEAP, addressOffset + offset + SegmentDescriptor.LEASE_WORD_OFFSET);
+    }
+
+    /** @return whether {@code owner} may take the page at {@code offset}: no lease, or its own. */
+    boolean mayWrite(final int offset, final int owner)
+    {
+        final int lease = leaseOf(offset);
+        return lease == 0 || lease == owner;
+    }
+
+    /** Sets the lease word at {@code offset} (its page held by the caller) to {@code owner}, or 0. */
+    void storeLease(final int offset, final int owner)
+    {
+        UnsafeApi.putLongVolatile(OFF_HEAP, addressOffset + offset + SegmentDescriptor.LEASE_WORD_OFFSET, owner);
+    }
+
+    /** Clears the lease word at {@code offset} if it still names {@code deadHolder}. */
+    void clearLease(final int offset, final int deadHolder)
+    {
+        UnsafeApi.compareAndSetLong(OFF_HEAP, addressOffset + offset + SegmentDescriptor.LEASE_WORD_OFFSET,
+            deadHolder, 0L);
+    }
+
+    /** Lease checks of the slow paths ({@link PageWaits}, {@link PageLeases}). */
+    DeadOwners deadOwners()
+    {
+        return waits.deadOwners();
     }
 
     void increment(final CounterId id)
@@ -582,7 +714,7 @@ public final class PageLocks
         boolean waiters = false;
         for (int page = first; page <= last; page++)
         {
-            final long released = release(page, owner, words[page - first] >>> LockWord.SEQUENCE_SHIFT,
+            final long released = releaseFrom(page, owner, words[page - first],
                 page >= wholeFirst && page <= wholeLast);
             if (released == NOT_RELEASED)
             {
@@ -613,6 +745,33 @@ public final class PageLocks
     }
 
     /**
+     * Releases one held page by one compare-and-swap from {@code held}, the exact word this writer set (no load
+     * first: the word is on the writer's own cache line, and the CAS checks it anyway); if that fails, because a
+     * waiter added W or the page was lost, {@link #release} looks at the word and decides.
+     *
+     * @return as {@link #release}.
+     */
+    private long releaseFrom(final int page, final int owner, final long held, final boolean clearTorn)
+    {
+        final long address = addressOffset + lockWordOffset(page);
+        long released = futex ? LockWord.released(held) : LockWord.releasedKeepingWaiters(held);
+        if (clearTorn)
+        {
+            released &= ~LockWord.TORN_BIT;
+        }
+        // seq_cst CAS: every data store of the write becomes visible before the even sequence.
+        if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, held, released))
+        {
+            if (futex && (held & LockWord.WAITERS_BIT) != 0)
+            {
+                Futex.wakeAll(address);
+            }
+            return held;
+        }
+        return release(page, owner, held >>> LockWord.SEQUENCE_SHIFT, clearTorn);
+    }
+
+    /**
      * Releases one held page by CAS from its current value, provided that value is still this writer's (held, owned
      * by {@code owner}, and with sequence {@code heldSequence} unless that is -1); retries if only W was added.
      *
@@ -624,7 +783,7 @@ public final class PageLocks
     {
         // UnsafeApi directly, not through the buffer: a release goes less deep than the take before it.
         final long address = addressOffset + lockWordOffset(page);
-        long word = UnsafeApi.getLongVolatile(byteArray, address);
+        long word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
         while (true)
         {
             if ((word & LockWord.HELD_BIT) == 0 || LockWord.owner(word) != owner ||
@@ -638,7 +797,7 @@ public final class PageLocks
                 released &= ~LockWord.TORN_BIT;
             }
             // seq_cst CAS: every data store of the write becomes visible before the even sequence.
-            if (UnsafeApi.compareAndSetLong(byteArray, address, word, released))
+            if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, word, released))
             {
                 if (futex && (word & LockWord.WAITERS_BIT) != 0)
                 {
@@ -646,8 +805,32 @@ public final class PageLocks
                 }
                 return word;
             }
-            word = UnsafeApi.getLongVolatile(byteArray, address);
+            word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
         }
+    }
+
+    /**
+     * Releases one page this thread holds as {@code held}, leased to this process, by a release store of the next even
+     * word; wakes sleepers if W was on the word when this writer took it (none can set it since).
+     *
+     * @return whether sleepers were woken.
+     */
+    private boolean releasePlain(final int page, final long held, final boolean clearTorn)
+    {
+        final long address = addressOffset + lockWordOffset(page);
+        long released = futex ? LockWord.released(held) : LockWord.releasedKeepingWaiters(held);
+        if (clearTorn)
+        {
+            released &= ~LockWord.TORN_BIT;
+        }
+        // release store: every data store of the write becomes visible before the even sequence.
+        UnsafeApi.putLongRelease(OFF_HEAP, address, released);
+        if (futex && (held & LockWord.WAITERS_BIT) != 0)
+        {
+            Futex.wakeAll(address);
+            return true;
+        }
+        return false;
     }
 
     private void lost(final int page, final int last, final int count)

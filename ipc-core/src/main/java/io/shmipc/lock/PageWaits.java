@@ -142,6 +142,10 @@ final class PageWaits
             final long word = locks.load(offset);
             if ((word & LockWord.HELD_BIT) == 0)
             {
+                if (locks.leases)
+                {
+                    checkLease(page, offset, owner);
+                }
                 final long held = LockWord.locked(word, owner);
                 if (locks.cas(offset, word, held))
                 {
@@ -172,6 +176,10 @@ final class PageWaits
                         final long takenOver = deadOwners.takeOver(page, offset, current, owner);
                         if (takenOver != PageLocks.NOT_RELEASED)
                         {
+                            if (locks.leases)
+                            {
+                                checkLeaseAfterTakeOver(page, offset, owner);
+                            }
                             return takenOver;
                         }
                     }
@@ -179,6 +187,54 @@ final class PageWaits
                 }
             }
         }
+    }
+
+    /**
+     * A writer found {@code page} free on a segment with leases: refuses it if another live process's exclusive
+     * writer holds its lease; clears a dead holder's lease. The writer loaded the lock word before this lease word, and
+     * a lease changes only under the page's lock with a new sequence, so the CAS that follows fails if a lease was
+     * granted after these loads ({@code docs/FORMAT.md} section 7.6).
+     *
+     * @throws io.shmipc.PageLeasedException if the lease is another live process's.
+     */
+    private void checkLease(final int page, final int offset, final int owner)
+    {
+        final int holder = locks.leaseOf(offset);
+        if (holder == 0 || holder == owner)
+        {
+            return;
+        }
+        if (!deadOwners.isLeaseHolderDead(holder))
+        {
+            throw new io.shmipc.PageLeasedException("page " + page + " of segment '" + locks.segmentName + "' is " +
+                "leased to the exclusive writer of owner slot " + holder + " (another live process): only it may " +
+                "write the page until it closes the writer or exits", page, holder);
+        }
+        locks.clearLease(offset, holder); // a dead process's lease is void
+    }
+
+    /**
+     * A writer took {@code page} over from a dead holder: the page may be leased to a live process (the dead one took
+     * it before the lease could be granted), and then this writer must not write it: it gives it back, torn, and is
+     * refused. A dead holder's lease is cleared.
+     */
+    private void checkLeaseAfterTakeOver(final int page, final int offset, final int owner)
+    {
+        try
+        {
+            checkLease(page, offset, owner);
+        }
+        catch (final io.shmipc.PageLeasedException refused)
+        {
+            locks.releaseAfterFailure(page, page, owner, true);
+            throw refused;
+        }
+    }
+
+    /** The dead-owner recovery this wait uses. */
+    DeadOwners deadOwners()
+    {
+        return deadOwners;
     }
 
     /** Waits until the version of {@code page} differs from {@code seen}; returns it, or {@code seen} on timeout. */
@@ -292,6 +348,11 @@ final class PageWaits
                 return; // changed: the caller sees it at once
             }
             word = locks.registerWaiterOn(offsets[k], word);
+            if (word == PageLocks.LEASED_NO_SLEEP)
+            {
+                LockSupport.parkNanos(Backoff.PARK_NANOS); // held by a lease holder: back off, do not sleep on it
+                return;
+            }
             if (PageLocks.notRegistered(word))
             {
                 return; // changed meanwhile: look again
@@ -338,6 +399,11 @@ final class PageWaits
     private void sleep(final int offset, final long word, final long nanos)
     {
         final long expected = locks.registerWaiterOn(offset, word);
+        if (expected == PageLocks.LEASED_NO_SLEEP)
+        {
+            LockSupport.parkNanos(Backoff.PARK_NANOS); // held by a lease holder: back off, do not sleep on it
+            return;
+        }
         if (PageLocks.notRegistered(expected))
         {
             return; // the word changed: the caller looks at it again

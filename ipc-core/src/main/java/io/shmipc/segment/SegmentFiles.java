@@ -397,7 +397,7 @@ public final class SegmentFiles
     private static void writeHeader(final UnsafeBuffer file, final SegmentGeometry geometry)
     {
         // The file is all zeros: the lock table (every page free, sequence 0) and the counters need no writes.
-        file.putInt(SegmentDescriptor.LAYOUT_VERSION_OFFSET, SegmentDescriptor.LAYOUT_VERSION);
+        file.putInt(SegmentDescriptor.LAYOUT_VERSION_OFFSET, geometry.layoutVersion());
         file.putInt(SegmentDescriptor.HEADER_LENGTH_OFFSET, SegmentDescriptor.HEADER_LENGTH);
         file.putInt(SegmentDescriptor.PAGE_SIZE_OFFSET, geometry.pageSize());
         file.putInt(SegmentDescriptor.PAGE_COUNT_OFFSET, geometry.pageCount());
@@ -464,10 +464,11 @@ public final class SegmentFiles
     {
         final String where = "segment '" + name + "' at " + path;
         final int version = header.getInt(SegmentDescriptor.LAYOUT_VERSION_OFFSET);
-        if (version != SegmentDescriptor.LAYOUT_VERSION)
+        if (version != SegmentDescriptor.LAYOUT_VERSION && version != SegmentDescriptor.LEASES_LAYOUT_VERSION)
         {
             throw new InvalidSegmentException(where + " has layout version " + version + "; this library reads " +
-                "version " + SegmentDescriptor.LAYOUT_VERSION + (version < SegmentDescriptor.LAYOUT_VERSION ?
+                "version " + SegmentDescriptor.LAYOUT_VERSION + " and " + SegmentDescriptor.LEASES_LAYOUT_VERSION +
+                " (" + SegmentDescriptor.LAYOUT_VERSION + " with leases)" + (version < SegmentDescriptor.LAYOUT_VERSION ?
                 " (made by an older shm-ipc: unlink and recreate it with this version)" :
                 " (made by a newer shm-ipc: upgrade this program)"));
         }
@@ -484,7 +485,8 @@ public final class SegmentFiles
         {
             throw new InvalidSegmentException(where + " has a bad header: " + problem);
         }
-        final SegmentGeometry geometry = SegmentGeometry.of(pageSize, pageCount);
+        final SegmentGeometry plain = SegmentGeometry.of(pageSize, pageCount);
+        final SegmentGeometry geometry = version == SegmentDescriptor.LEASES_LAYOUT_VERSION ? plain.withLeases() : plain;
         expectLong(header, SegmentDescriptor.LOCK_TABLE_OFFSET_OFFSET, SegmentDescriptor.lockTableOffset(),
             "lock table offset", where);
         expectLong(header, SegmentDescriptor.DATA_OFFSET_OFFSET, geometry.dataOffset(), "data offset", where);

@@ -9,9 +9,11 @@ public final class SegmentGeometry
     private final int pageCount;
     private final long dataOffset;
     private final long fileLength;
+    private final int layoutVersion;
 
-    private SegmentGeometry(final int pageSize, final int pageCount)
+    private SegmentGeometry(final int pageSize, final int pageCount, final int layoutVersion)
     {
+        this.layoutVersion = layoutVersion;
         this.pageSize = pageSize;
         this.pageCount = pageCount;
         this.dataOffset = SegmentDescriptor.dataOffset(pageCount);
@@ -29,7 +31,28 @@ public final class SegmentGeometry
         {
             throw new IllegalArgumentException(problem);
         }
-        return new SegmentGeometry(pageSize, pageCount);
+        return new SegmentGeometry(pageSize, pageCount, SegmentDescriptor.LAYOUT_VERSION);
+    }
+
+    /**
+     * @return the same geometry in layout version {@link SegmentDescriptor#LEASES_LAYOUT_VERSION}: lock-table entries
+     * with a lease word, for exclusive writers.
+     */
+    public SegmentGeometry withLeases()
+    {
+        return new SegmentGeometry(pageSize, pageCount, SegmentDescriptor.LEASES_LAYOUT_VERSION);
+    }
+
+    /** @return the layout version a file of this geometry has: 2, or 3 with lease words. */
+    public int layoutVersion()
+    {
+        return layoutVersion;
+    }
+
+    /** @return whether the lock-table entries have lease words (layout version 3). */
+    public boolean leases()
+    {
+        return layoutVersion == SegmentDescriptor.LEASES_LAYOUT_VERSION;
     }
 
     /** @return what is wrong with this geometry, or {@code null} if it is valid. */
@@ -108,6 +131,6 @@ public final class SegmentGeometry
     @Override
     public String toString()
     {
-        return pageCount + " pages of " + pageSize + " bytes";
+        return pageCount + " pages of " + pageSize + " bytes" + (leases() ? ", with leases (layout version 3)" : "");
     }
 }

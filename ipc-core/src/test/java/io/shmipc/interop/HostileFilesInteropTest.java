@@ -61,6 +61,39 @@ class HostileFilesInteropTest
         }
     }
 
+    /**
+     * Layout version 3 (lease words for exclusive writers, docs/FORMAT.md section 7.6) is the one place where the
+     * languages differ on purpose: Java reads it; the C and Python clients implement version 2 and must refuse it,
+     * which is what keeps them from writing a leased page.
+     */
+    @Test
+    void aSegmentWithLeaseWordsOpensInJavaAndIsRefusedByTheVersionTwoClients() throws Exception
+    {
+        try (TestDirectory dir = TestDirectory.create())
+        {
+            final byte[] file = HostileCase.validFile();
+            java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(8, 3);
+            final java.nio.file.Path path = dir.path().resolve("leased");
+            java.nio.file.Files.write(path, file);
+            java.nio.file.Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions
+                .fromString("rw-------"));
+            for (final Language language : Language.values())
+            {
+                final ToolResult result = language.run("open", dir.path(), "leased", INIT_TIMEOUT_MILLIS);
+                if (language == Language.JAVA)
+                {
+                    assertTrue(result.ok(), "Java must open a layout-version-3 segment: " + result);
+                }
+                else
+                {
+                    final String line = result.lastLine();
+                    assertTrue(line.startsWith("ERROR invalid ") && line.contains("layout version 3"),
+                        language + " must refuse layout version 3 as invalid: " + result);
+                }
+            }
+        }
+    }
+
     private static void check(final HostileCase hostile) throws Exception
     {
         assumeTrue(!hostile.requires.equals("nonroot") || SegmentSecurity.effectiveUid() != 0,

@@ -42,6 +42,10 @@ final class CreateCommand implements Callable<Integer>
         description = "File mode in octal (default: ${DEFAULT-VALUE}); applied exactly, whatever the umask.")
     private String mode;
 
+    @Option(names = "--leases", description = "Create it with lease words (layout version 3), so that a process " +
+        "can lease pages to an exclusive writer. The C and Python clients read layout version 2 only.")
+    private boolean leases;
+
     @Override
     public Integer call()
     {
@@ -53,10 +57,12 @@ final class CreateCommand implements Callable<Integer>
                 "attach, and a dead writer's pages are not recovered (docs/FORMAT.md, hostile files). Grant read " +
                 "access only to users you trust as much as writers.");
         }
-        try (SharedMemory shm = dir.segment(name).pages(pages).pageSize(pageSize).permissions(permissions).create())
+        try (SharedMemory shm = dir.segment(name).pages(pages).pageSize(pageSize).permissions(permissions)
+            .leases(leases).create())
         {
-            spec.commandLine().getOut().printf("created %s: %d pages x %d bytes = %d bytes (file %s)%n",
-                shm.name(), shm.pageCount(), shm.pageSize(), shm.capacity(), shm.path());
+            spec.commandLine().getOut().printf("created %s: %d pages x %d bytes = %d bytes (file %s)%s%n",
+                shm.name(), shm.pageCount(), shm.pageSize(), shm.capacity(), shm.path(),
+                leases ? ", with leases (layout version 3)" : "");
         }
         return 0;
     }

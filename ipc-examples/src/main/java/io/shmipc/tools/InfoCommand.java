@@ -96,6 +96,7 @@ final class InfoCommand implements Callable<Integer>
                 state.put("state", PageState.of(word));
                 state.put("owner", LockWord.owner(word));
                 state.put("torn", LockWord.isTorn(word));
+                state.put("leasedTo", shm.leaseHolder(page));
                 pages.add(state);
             }
             info.put("pageStates", pages);
@@ -133,7 +134,9 @@ final class InfoCommand implements Callable<Integer>
         out.printf("%n%6s  %16s  %s%n", "PAGE", "VERSION", "STATE");
         for (final Map<String, Object> page : pages)
         {
-            out.printf("%6s  %16s  %s%n", page.get("page"), page.get("version"), page.get("state"));
+            final Object lease = page.get("leasedTo");
+            out.printf("%6s  %16s  %s%s%n", page.get("page"), page.get("version"), page.get("state"),
+                Integer.valueOf(0).equals(lease) ? "" : ", leased to owner slot " + lease);
         }
     }
 }

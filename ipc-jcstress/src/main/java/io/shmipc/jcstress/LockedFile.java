@@ -1,6 +1,7 @@
 package io.shmipc.jcstress;
 
 import io.shmipc.layout.SegmentDescriptor;
+import io.shmipc.lock.PageLeases;
 import io.shmipc.lock.PageLocks;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -24,8 +25,22 @@ final class LockedFile
 
     LockedFile()
     {
+        this(false);
+    }
+
+    /** @param leased whether all pages are leased to {@link #OWNER} (layout version 3), for exclusive writes. */
+    LockedFile(final boolean leased)
+    {
         file = new UnsafeBuffer(ByteBuffer.allocateDirect(DATA_OFFSET + PAGES * PAGE_SIZE));
+        if (leased)
+        {
+            file.putInt(SegmentDescriptor.LAYOUT_VERSION_OFFSET, SegmentDescriptor.LEASES_LAYOUT_VERSION);
+        }
         locks = new PageLocks(file, "jcstress", PAGES);
+        if (leased)
+        {
+            PageLeases.grant(locks, 0, PAGES - 1, OWNER, PageLocks.NO_TIMEOUT);
+        }
     }
 
     /** @return the file offset of the long at {@code index} (8-byte units) of page {@code page}. */
@@ -46,6 +61,23 @@ final class LockedFile
             }
         }
         locks.unlock(first, last, OWNER, held, first, last);
+    }
+
+    /**
+     * {@link #write} as the exclusive writer holding the lease: the same takes, and a plain release store of each
+     * page's next word instead of a compare-and-swap.
+     */
+    void writeExclusive(final int first, final int last, final long value)
+    {
+        final long held = locks.lock(first, last, OWNER, PageLocks.NO_TIMEOUT);
+        for (int page = first; page <= last; page++)
+        {
+            for (int i = 0; i < LONGS_PER_PAGE; i++)
+            {
+                file.putLong(at(page, i), value);
+            }
+        }
+        locks.unlockExclusive(first, last, OWNER, held, first, last, true);
     }
 
     /**

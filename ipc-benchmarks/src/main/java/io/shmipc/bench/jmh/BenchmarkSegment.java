@@ -26,12 +26,18 @@ final class BenchmarkSegment implements AutoCloseable
 
     BenchmarkSegment(final int pages)
     {
+        this(pages, false);
+    }
+
+    /** @param leases whether the segment has lease words (layout version 3), for exclusive writers. */
+    BenchmarkSegment(final int pages, final boolean leases)
+    {
         try
         {
             final Path parent = Files.isDirectory(Path.of("/dev/shm")) ?
                 Path.of("/dev/shm") : Path.of(System.getProperty("java.io.tmpdir"));
             dir = Files.createTempDirectory(parent, "shmipc-jmh-");
-            shm = SharedMemory.builder("jmh").directory(dir).pages(pages).create();
+            shm = SharedMemory.builder("jmh").directory(dir).pages(pages).leases(leases).create();
             // The handle's own mapping, through the JVM's attachment of the file (opening the file a second time and
             // closing it would drop the owner slot's lock on JDK 17).
             attachment = Attachments.open(dir, "jmh", Duration.ofSeconds(5), false);

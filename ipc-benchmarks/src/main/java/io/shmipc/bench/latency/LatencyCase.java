@@ -15,6 +15,9 @@ public enum LatencyCase
     /** {@code SharedMemory} waiting by spinning on {@code version()} instead of {@code awaitChange}. */
     SHARED_MEMORY_SPIN("shm-spin", "SharedMemory (version() spin + read)",
         () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.SPIN_ON_VERSION)),
+    /** {@code SharedMemory} with each side's page leased to its {@code ExclusiveWriter}: one CAS per write. */
+    SHARED_MEMORY_EXCLUSIVE("shm-exclusive", "SharedMemory, ExclusiveWriter (awaitChange + read)",
+        () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.EXCLUSIVE_WRITER)),
     /** Experiment: the sender writes with plain stores, no CAS (what an exclusive writer could do). */
     SHARED_MEMORY_PLAIN("shm-plain", "SharedMemory, writer without CAS (experiment)",
         () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.PLAIN_WRITER)),

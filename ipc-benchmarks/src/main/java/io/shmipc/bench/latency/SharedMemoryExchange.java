@@ -1,5 +1,6 @@
 package io.shmipc.bench.latency;
 
+import io.shmipc.ExclusiveWriter;
 import io.shmipc.SharedMemory;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -32,8 +33,10 @@ public final class SharedMemoryExchange implements Exchange
     private final UnsafeBuffer outgoingView = new UnsafeBuffer(outgoing);
     private final UnsafeBuffer incomingView = new UnsafeBuffer(incoming);
     private long seenVersion;
+    private long lastReceived;
     private final UnsafeBuffer raw;
     private final int rawData;
+    private final ExclusiveWriter exclusive;
 
     private SharedMemoryExchange(
         final SharedMemory shm, final boolean pinger, final Receive receive, final IdleStrategy idle)
@@ -50,6 +53,7 @@ public final class SharedMemoryExchange implements Exchange
             io.shmipc.segment.Attachments.open(shm.path().getParent(), shm.name(), Duration.ofSeconds(5), false)
                 .file() : null;
         this.rawData = (int)io.shmipc.layout.SegmentDescriptor.dataOffset(shm.pageCount());
+        this.exclusive = receive == Receive.EXCLUSIVE_WRITER ? shm.exclusiveWriter(sendPage, 1) : null;
         for (int i = Long.BYTES; i < MESSAGE_LENGTH; i++)
         {
             outgoing[i] = (byte)i;
@@ -63,6 +67,8 @@ public final class SharedMemoryExchange implements Exchange
         AWAIT_CHANGE,
         /** A loop on {@link SharedMemory#version} with the harness's idle strategy, then read. */
         SPIN_ON_VERSION,
+        /** awaitChange + read, the sender writing through an {@link ExclusiveWriter} leasing its page. */
+        EXCLUSIVE_WRITER,
         /** Experiment: awaitChange + read, the sender writing without CAS (plain stores, as a single writer could). */
         PLAIN_WRITER
     }
@@ -80,7 +86,8 @@ public final class SharedMemoryExchange implements Exchange
             @Override
             public String listen(final Path dir)
             {
-                shm = SharedMemory.builder(SEGMENT).directory(dir).pages(2).create();
+                shm = SharedMemory.builder(SEGMENT).directory(dir).pages(2)
+                    .leases(receive == Receive.EXCLUSIVE_WRITER).create();
                 return "";
             }
 
@@ -114,6 +121,11 @@ public final class SharedMemoryExchange implements Exchange
             file.putLongRelease(word, w + 2 * io.shmipc.layout.LockWord.SEQUENCE_ONE);
             return;
         }
+        if (exclusive != null)
+        {
+            exclusive.write(sendOffset, outgoing, 0, MESSAGE_LENGTH);
+            return;
+        }
         shm.write(sendOffset, outgoing, 0, MESSAGE_LENGTH);
     }
 
@@ -125,6 +137,7 @@ public final class SharedMemoryExchange implements Exchange
         switch (receive)
         {
             case AWAIT_CHANGE:
+            case EXCLUSIVE_WRITER:
             case PLAIN_WRITER:
                 version = shm.awaitChange(receivePage, seen, TIMEOUT_NANOS, null);
                 requireMessage(version, seen);
@@ -138,7 +151,14 @@ public final class SharedMemoryExchange implements Exchange
         }
         seenVersion = version;
         shm.read(receiveOffset, incoming, 0, MESSAGE_LENGTH);
-        return incomingView.getLong(0);
+        final long message = incomingView.getLong(0);
+        if (receive == Receive.EXCLUSIVE_WRITER && message == lastReceived)
+        {
+            // The peer's lease grant advanced the page's version without a message (ExclusiveWriter): wait on.
+            return receive();
+        }
+        lastReceived = message;
+        return message;
     }
 
     private void requireMessage(final long version, final long seen)
@@ -152,6 +172,10 @@ public final class SharedMemoryExchange implements Exchange
     @Override
     public void close()
     {
+        if (exclusive != null)
+        {
+            exclusive.close();
+        }
         shm.close();
     }
 }

@@ -1,0 +1,39 @@
+package io.shmipc;
+
+/**
+ * A write, or a lease, was refused because a page it covers is leased to another live process's
+ * {@link ExclusiveWriter} ({@code docs/FORMAT.md} section 7.6). Nothing was written and no page's version changed:
+ * pages taken before the refused one were given back unchanged. The lease ends when that writer is closed or its
+ * process dies; a lease whose holder is dead is void and cleared by the next writer.
+ */
+public class PageLeasedException extends SharedMemoryException
+{
+    private static final long serialVersionUID = 1L;
+
+    private final int page;
+    private final int holderSlot;
+
+    /**
+     * @param message    what was refused, naming the page, the segment and the holder.
+     * @param page       the first page found leased.
+     * @param holderSlot the owner slot of the process that holds the lease.
+     */
+    public PageLeasedException(final String message, final int page, final int holderSlot)
+    {
+        super(message);
+        this.page = page;
+        this.holderSlot = holderSlot;
+    }
+
+    /** @return the first page found leased to another process. */
+    public int page()
+    {
+        return page;
+    }
+
+    /** @return the owner slot of the process whose exclusive writer holds the lease. */
+    public int holderSlot()
+    {
+        return holderSlot;
+    }
+}
