@@ -10,7 +10,9 @@ public class PageLeasedException extends SharedMemoryException
 {
     private static final long serialVersionUID = 1L;
 
+    /** The first page found leased to another process. */
     private final int page;
+    /** The owner slot of the process whose exclusive writer holds the lease. */
     private final int holderSlot;
 
     /**
