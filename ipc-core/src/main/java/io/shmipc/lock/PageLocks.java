@@ -754,11 +754,7 @@ public final class PageLocks
     private long releaseFrom(final int page, final int owner, final long held, final boolean clearTorn)
     {
         final long address = addressOffset + lockWordOffset(page);
-        long released = futex ? LockWord.released(held) : LockWord.releasedKeepingWaiters(held);
-        if (clearTorn)
-        {
-            released &= ~LockWord.TORN_BIT;
-        }
+        final long released = releasedWord(held, clearTorn);
         // seq_cst CAS: every data store of the write becomes visible before the even sequence.
         if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, held, released))
         {
@@ -791,11 +787,7 @@ public final class PageLocks
             {
                 return NOT_RELEASED;
             }
-            long released = futex ? LockWord.released(word) : LockWord.releasedKeepingWaiters(word);
-            if (clearTorn)
-            {
-                released &= ~LockWord.TORN_BIT;
-            }
+            final long released = releasedWord(word, clearTorn);
             // seq_cst CAS: every data store of the write becomes visible before the even sequence.
             if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, word, released))
             {
@@ -818,11 +810,7 @@ public final class PageLocks
     private boolean releasePlain(final int page, final long held, final boolean clearTorn)
     {
         final long address = addressOffset + lockWordOffset(page);
-        long released = futex ? LockWord.released(held) : LockWord.releasedKeepingWaiters(held);
-        if (clearTorn)
-        {
-            released &= ~LockWord.TORN_BIT;
-        }
+        final long released = releasedWord(held, clearTorn);
         // release store: every data store of the write becomes visible before the even sequence.
         UnsafeApi.putLongRelease(OFF_HEAP, address, released);
         if (futex && (held & LockWord.WAITERS_BIT) != 0)
@@ -831,6 +819,16 @@ public final class PageLocks
             return true;
         }
         return false;
+    }
+
+    /**
+     * @return the word that releases {@code held}: the next even sequence, owner cleared, W cleared by a releaser that
+     * wakes (kept by one that cannot, JDK 17 to 21), T kept unless the write covered the page whole.
+     */
+    private long releasedWord(final long held, final boolean clearTorn)
+    {
+        final long released = futex ? LockWord.released(held) : LockWord.releasedKeepingWaiters(held);
+        return clearTorn ? released & ~LockWord.TORN_BIT : released;
     }
 
     private void lost(final int page, final int last, final int count)

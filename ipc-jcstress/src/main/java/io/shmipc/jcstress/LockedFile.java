@@ -4,6 +4,7 @@ import io.shmipc.layout.SegmentDescriptor;
 import io.shmipc.lock.PageLeases;
 import io.shmipc.lock.PageLocks;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.openjdk.jcstress.infra.results.JJJ_Result;
 
 import java.nio.ByteBuffer;
 
@@ -78,6 +79,29 @@ final class LockedFile
             }
         }
         locks.unlockExclusive(first, last, OWNER, held, first, last, true);
+    }
+
+    /**
+     * Reads pages 0..2 as one validated optimistic read, copying them last page first, into {@code r}: each page's
+     * value, or -1 for a page whose eight longs differ.
+     */
+    void readThreePages(final JJJ_Result r)
+    {
+        long stamp;
+        long a;
+        long b;
+        long c;
+        do
+        {
+            stamp = locks.tryOptimisticRead(0, 2, PageLocks.NO_TIMEOUT);
+            c = copy(2);
+            b = copy(1);
+            a = copy(0);
+        }
+        while (!locks.validate(0, 2, stamp));
+        r.r1 = a;
+        r.r2 = b;
+        r.r3 = c;
     }
 
     /**

@@ -1,7 +1,5 @@
 package io.shmipc.jcstress;
 
-import io.shmipc.lock.PageLocks;
-
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.Expect;
@@ -33,20 +31,6 @@ public class MultiPageSnapshotTest
     @Actor
     public void reader(final JJJ_Result r)
     {
-        long stamp;
-        long a;
-        long b;
-        long c;
-        do
-        {
-            stamp = f.locks.tryOptimisticRead(0, 2, PageLocks.NO_TIMEOUT);
-            c = f.copy(2);
-            b = f.copy(1);
-            a = f.copy(0);
-        }
-        while (!f.locks.validate(0, 2, stamp));
-        r.r1 = a;
-        r.r2 = b;
-        r.r3 = c;
+        f.readThreePages(r);
     }
 }
