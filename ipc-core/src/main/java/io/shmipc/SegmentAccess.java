@@ -2,6 +2,7 @@ package io.shmipc;
 
 import io.shmipc.layout.CounterId;
 import io.shmipc.lock.OwnerSlot;
+import io.shmipc.lock.PageLeases;
 import io.shmipc.lock.PageLocks;
 import io.shmipc.segment.Attachment;
 import io.shmipc.segment.SegmentGeometry;
@@ -426,7 +427,7 @@ final class SegmentAccess
     {
         checkOpen();
         Bounds.checkPage(page, pageCount);
-        final int holder = locks.leaseHolder(page);
+        final int holder = PageLeases.holder(locks, page);
         checkStillOpen();
         Reference.reachabilityFence(this);
         return holder;
@@ -534,7 +535,7 @@ final class SegmentAccess
         final int wholeLast = ((offset + length) >>> pageShift) - 1;
         if (exclusive)
         {
-            locks.unlockExclusive(first, last, owner, held, wholeFirst, wholeLast, plainExclusiveRelease);
+            PageLeases.unlockExclusive(locks, first, last, owner, held, wholeFirst, wholeLast, plainExclusiveRelease);
         }
         else
         {

@@ -71,7 +71,7 @@ final class DeadOwners
         {
             for (int page = 0; page < locks.pageCount(); page++)
             {
-                locks.clearLease(PageLocks.lockWordOffset(page), deadOwner); // its leases died with it
+                PageLeases.clear(locks, PageLocks.lockWordOffset(page), deadOwner); // its leases died with it
             }
         }
         return recovered;
@@ -159,7 +159,7 @@ final class DeadOwners
         }
         if (locks.futex && (word & LockWord.WAITERS_BIT) != 0)
         {
-            Futex.wakeAll(locks.futexAddress(offset));
+            Futex.wakeAll(locks.address(offset));
         }
         recovered(locks, page, word, "released");
         return true;

@@ -1,6 +1,11 @@
 package io.shmipc.lock;
 
+import io.shmipc.OwnershipLostException;
 import io.shmipc.PageLeasedException;
+import io.shmipc.layout.LockWord;
+import io.shmipc.layout.SegmentDescriptor;
+import io.shmipc.sys.Futex;
+import org.agrona.UnsafeApi;
 
 /**
  * Leases of pages to one process's exclusive writer ({@code docs/FORMAT.md} section 7.6, layout version 3): granting
@@ -19,12 +24,57 @@ import io.shmipc.PageLeasedException;
  * and then a zero lease word takes the page by a CAS from that free word, which fails if a lease was granted in
  * between.
  *
- * <p>Not on a hot path: a grant or a give-back takes each page's lock once.
+ * <p>A grant or a give-back takes each page's lock once. The lease holder's writes take pages with
+ * {@link PageLocks#lock} and release them with {@link #unlockExclusive}, on the hot path.
  */
 public final class PageLeases
 {
+    /** The base of the lease words' addresses: off-heap, as {@link PageLocks} requires. */
+    private static final Object OFF_HEAP = null;
+
     private PageLeases()
     {
+    }
+
+    /** @return the owner slot whose exclusive writer holds {@code page}'s lease, or 0 (always 0 in layout version 2). */
+    public static int holder(final PageLocks locks, final int page)
+    {
+        return locks.leases ? holderAt(locks, PageLocks.lockWordOffset(page)) : 0;
+    }
+
+    /**
+     * Releases pages {@code first..last} as {@link PageLocks#unlock} does, for the exclusive writer that holds their
+     * lease: with {@code plain}, by a release store of the next even word instead of a compare-and-swap. That is exact
+     * without a CAS because nothing else changes a held leased word: other writers only take free words, waiters never
+     * set W on a held leased word ({@link PageLocks#registerWaiterOn}), and a dead-owner recovery acts only on a dead
+     * holder, which a holder of an open-file-description lock never looks like while it lives. With a process lock
+     * (JDK 17 to 21), which other code in the JVM can drop, pass {@code plain = false}: the release is the
+     * compare-and-swap of {@link PageLocks#unlock}.
+     *
+     * <p>The pages must have been taken by {@link PageLocks#lock} in this thread.
+     *
+     * @return whether sleepers were woken.
+     * @throws OwnershipLostException if some page was no longer held by this write ({@code plain = false} only).
+     */
+    public static boolean unlockExclusive(
+        final PageLocks locks, final int first, final int last, final int owner, final long held,
+        final int wholeFirst, final int wholeLast, final boolean plain)
+    {
+        if (!plain)
+        {
+            return locks.unlock(first, last, owner, held, wholeFirst, wholeLast);
+        }
+        if (first == last)
+        {
+            return releasePlain(locks, first, held, first >= wholeFirst && first <= wholeLast);
+        }
+        final long[] words = locks.heldWords(first, last, held);
+        boolean waiters = false;
+        for (int page = first; page <= last; page++)
+        {
+            waiters |= releasePlain(locks, page, words[page - first], page >= wholeFirst && page <= wholeLast);
+        }
+        return waiters;
     }
 
     /**
@@ -59,7 +109,7 @@ public final class PageLeases
                 giveBackAfterFailure(locks, first, page - 1, owner, timeoutNanos, failure);
                 throw failure;
             }
-            if (locks.leaseOf(offset) == owner)
+            if (holderAt(locks, offset) == owner)
             {
                 locks.abandon(page, page, owner, held);
                 final IllegalStateException taken = new IllegalStateException("page " + page + " of segment '" +
@@ -68,7 +118,7 @@ public final class PageLeases
                 giveBackAfterFailure(locks, first, page - 1, owner, timeoutNanos, taken);
                 throw taken;
             }
-            locks.storeLease(offset, owner);
+            store(locks, offset, owner);
             locks.abandon(page, page, owner, held); // next even sequence: the CAS of a writer that saw no lease fails
         }
     }
@@ -84,12 +134,61 @@ public final class PageLeases
         {
             final int offset = PageLocks.lockWordOffset(page);
             final long held = locks.lock(page, page, owner, timeoutNanos);
-            if (locks.leaseOf(offset) == owner)
+            if (holderAt(locks, offset) == owner)
             {
-                locks.storeLease(offset, 0);
+                store(locks, offset, 0);
             }
             locks.abandon(page, page, owner, held); // a CAS release: a waiter may have set W meanwhile
         }
+    }
+
+    /**
+     * Releases one page this thread holds as {@code held}, leased to this process, by a release store of the next even
+     * word; wakes sleepers if W was on the word when this writer took it (none can set it since).
+     *
+     * @return whether sleepers were woken.
+     */
+    private static boolean releasePlain(final PageLocks locks, final int page, final long held, final boolean clearTorn)
+    {
+        final long address = locks.address(PageLocks.lockWordOffset(page));
+        // release store: every data store of the write becomes visible before the even sequence.
+        UnsafeApi.putLongRelease(OFF_HEAP, address, locks.releasedWord(held, clearTorn));
+        if (locks.futex && (held & LockWord.WAITERS_BIT) != 0)
+        {
+            Futex.wakeAll(address);
+            return true;
+        }
+        return false;
+    }
+
+    /** @return the lease word of the page whose lock word is at {@code offset} (acquire), as an owner slot. */
+    static int holderAt(final PageLocks locks, final int offset)
+    {
+        return (int)UnsafeApi.getLongVolatile(OFF_HEAP, leaseAddress(locks, offset));
+    }
+
+    /** @return whether {@code owner} may take the page at {@code offset}: no lease, or its own. */
+    static boolean mayWrite(final PageLocks locks, final int offset, final int owner)
+    {
+        final int holder = holderAt(locks, offset);
+        return holder == 0 || holder == owner;
+    }
+
+    /** Clears the lease word at {@code offset} if it still names {@code deadHolder}. */
+    static void clear(final PageLocks locks, final int offset, final int deadHolder)
+    {
+        UnsafeApi.compareAndSetLong(OFF_HEAP, leaseAddress(locks, offset), deadHolder, 0L);
+    }
+
+    /** Sets the lease word at {@code offset} (its page held by the caller) to {@code owner}, or 0. */
+    private static void store(final PageLocks locks, final int offset, final int owner)
+    {
+        UnsafeApi.putLongVolatile(OFF_HEAP, leaseAddress(locks, offset), owner);
+    }
+
+    private static long leaseAddress(final PageLocks locks, final int offset)
+    {
+        return locks.address(offset) + SegmentDescriptor.LEASE_WORD_OFFSET;
     }
 
     private static void giveBackAfterFailure(

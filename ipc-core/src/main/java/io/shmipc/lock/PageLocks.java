@@ -66,7 +66,7 @@ import java.util.Objects;
  * <p><b>Leases</b> ({@link PageLeases}, layout version 3, {@code docs/FORMAT.md} section 7.6): a page leased to an
  * exclusive writer is taken only by writers of the leaseholder's slot; any other writer reads the lease word after the
  * free lock word and is refused before its CAS. The leaseholder takes pages with the same CAS
- * ({@link #lock}) but releases them with a release store ({@link #unlockExclusive}): nothing else changes a
+ * ({@link #lock}) but releases them with a release store ({@link PageLeases#unlockExclusive}): nothing else changes a
  * held leased word, since a waiter never sets W on one ({@link #registerWaiterOn}) and a live holder of an OFD slot
  * lock is never recovered as dead.
  *
@@ -281,7 +281,7 @@ public final class PageLocks
      *
      * @param owner        the writer's owner slot, stored in the words it takes.
      * @param timeoutNanos how long to wait for a held page ({@link #NO_TIMEOUT} for as long as it takes).
-     * @return what this writer holds, to pass to {@link #unlock}, {@link #unlockExclusive} or {@link #abandon}: for one
+     * @return what this writer holds, to pass to {@link #unlock}, {@link PageLeases#unlockExclusive} or {@link #abandon}: for one
      * page, the exact word it set (so that its release is one compare-and-swap from it, with no load first); for
      * several, the sum of the sequences it set (the words themselves are kept per thread).
      */
@@ -337,7 +337,7 @@ public final class PageLocks
     {
         final long word = load(offset);
         final long held = LockWord.locked(word, owner);
-        if ((word & LockWord.HELD_BIT) == 0 && (!leases || mayWrite(offset, owner)) && cas(offset, word, held))
+        if ((word & LockWord.HELD_BIT) == 0 && (!leases || PageLeases.mayWrite(this, offset, owner)) && cas(offset, word, held))
         {
             return held;
         }
@@ -368,52 +368,6 @@ public final class PageLocks
     }
 
     /**
-     * Releases pages {@code first..last} as {@link #unlock} does, for the exclusive writer that holds their lease
-     * ({@link PageLeases}): with {@code plain}, by a release store of the next even word instead of a
-     * compare-and-swap. That is exact without a CAS because nothing else changes a held leased word: other writers
-     * only take free words, waiters never set W on a held leased word ({@link #registerWaiterOn}), and a dead-owner
-     * recovery acts only on a dead holder, which a holder of an open-file-description lock never looks like while it
-     * lives. With a process lock (JDK 17 to 21), which other code in the JVM can drop, pass {@code plain = false}: the
-     * release is the compare-and-swap of {@link #unlock}.
-     *
-     * <p>The pages must have been taken by {@link #lock} in this thread.
-     *
-     * @return whether sleepers were woken.
-     * @throws OwnershipLostException if some page was no longer held by this write ({@code plain = false} only).
-     */
-    public boolean unlockExclusive(
-        final int first, final int last, final int owner, final long held, final int wholeFirst, final int wholeLast,
-        final boolean plain)
-    {
-        if (first == last)
-        {
-            return plain ? releasePlain(first, held, first >= wholeFirst && first <= wholeLast) :
-                unlock(first, last, owner, held, wholeFirst, wholeLast);
-        }
-        if (!plain)
-        {
-            return releaseAll(first, last, owner, held, wholeFirst, wholeLast);
-        }
-        final long[] words = HELD_WORDS.get();
-        long sum = 0;
-        for (int page = first; page <= last; page++)
-        {
-            sum += words[page - first] >>> LockWord.SEQUENCE_SHIFT;
-        }
-        if (sum != held)
-        {
-            throw new IllegalStateException("pages " + first + ".." + last + " of segment '" + segmentName + "' are " +
-                "released by another thread than the one that took them, or out of order");
-        }
-        boolean waiters = false;
-        for (int page = first; page <= last; page++)
-        {
-            waiters |= releasePlain(page, words[page - first], page >= wholeFirst && page <= wholeLast);
-        }
-        return waiters;
-    }
-
-    /**
      * The waiter's side of the sleep protocol ({@link PageWaits}): makes sure the W bit is on {@code page}'s word while
      * its version is still {@code seenVersion}, so that the release that changes the version sees W and wakes.
      *
@@ -440,7 +394,7 @@ public final class PageLocks
         {
             return withWaiters;
         }
-        if (leases && (word & LockWord.HELD_BIT) != 0 && leaseOf(offset) != 0)
+        if (leases && (word & LockWord.HELD_BIT) != 0 && PageLeases.holderAt(this, offset) != 0)
         {
             return LEASED_NO_SLEEP; // its holder may release it with a plain store: W would be lost (section 7.6)
         }
@@ -591,15 +545,7 @@ public final class PageLocks
         return load(lockWordOffset(page));
     }
 
-    /**
-     * @return the owner slot whose exclusive writer holds {@code page}'s lease, or 0 (always 0 in layout version 2).
-     */
-    public int leaseHolder(final int page)
-    {
-        return leases ? leaseOf(lockWordOffset(page)) : 0;
-    }
-
-    /** @return whether pages have lease words (layout version 3). */
+    /** @return whether pages have lease words (layout version 3, {@link PageLeases}). */
     public boolean hasLeases()
     {
         return leases;
@@ -643,32 +589,6 @@ public final class PageLocks
         return UnsafeApi.compareAndSetLong(OFF_HEAP, addressOffset + offset, expected, update);
     }
 
-    /** @return the lease word of the page whose lock word is at {@code offset} (acquire), as an owner slot. */
-    int leaseOf(final int offset)
-    {
-        return (int)UnsafeApi.getLongVolatile(OFF_HEAP, addressOffset + offset + SegmentDescriptor.LEASE_WORD_OFFSET);
-    }
-
-    /** @return whether {@code owner} may take the page at {@code offset}: no lease, or its own. */
-    boolean mayWrite(final int offset, final int owner)
-    {
-        final int lease = leaseOf(offset);
-        return lease == 0 || lease == owner;
-    }
-
-    /** Sets the lease word at {@code offset} (its page held by the caller) to {@code owner}, or 0. */
-    void storeLease(final int offset, final int owner)
-    {
-        UnsafeApi.putLongVolatile(OFF_HEAP, addressOffset + offset + SegmentDescriptor.LEASE_WORD_OFFSET, owner);
-    }
-
-    /** Clears the lease word at {@code offset} if it still names {@code deadHolder}. */
-    void clearLease(final int offset, final int deadHolder)
-    {
-        UnsafeApi.compareAndSetLong(OFF_HEAP, addressOffset + offset + SegmentDescriptor.LEASE_WORD_OFFSET,
-            deadHolder, 0L);
-    }
-
     /** Lease checks of the slow paths ({@link PageWaits}, {@link PageLeases}). */
     DeadOwners deadOwners()
     {
@@ -680,8 +600,8 @@ public final class PageLocks
         file.getAndAddLong(id.offset(), 1);
     }
 
-    /** @return the address of the futex word (the lock word's low half) at {@code offset}. */
-    long futexAddress(final int offset)
+    /** @return the address of the word at {@code offset} in the file: a lock word (its low half is the futex word). */
+    long address(final int offset)
     {
         return addressOffset + offset;
     }
@@ -695,20 +615,10 @@ public final class PageLocks
      * {@link #lock} set on it (kept in {@link #HELD_WORDS}; {@code held} is their sequences' sum, as a check that they
      * are this write's).
      */
-    private boolean releaseAll(
+    boolean releaseAll(
         final int first, final int last, final int owner, final long held, final int wholeFirst, final int wholeLast)
     {
-        final long[] words = HELD_WORDS.get();
-        long sum = 0;
-        for (int page = first; page <= last; page++)
-        {
-            sum += words[page - first] >>> LockWord.SEQUENCE_SHIFT;
-        }
-        if (words.length < last - first + 1 || sum != held)
-        {
-            throw new IllegalStateException("pages " + first + ".." + last + " of segment '" + segmentName + "' are " +
-                "released by another thread than the one that took them, or out of order");
-        }
+        final long[] words = heldWords(first, last, held);
         int lostCount = 0;
         int lostPage = -1;
         boolean waiters = false;
@@ -731,6 +641,27 @@ public final class PageLocks
             lost(lostPage, last, lostCount);
         }
         return waiters;
+    }
+
+    /**
+     * @return the words this thread's {@link #lock} of pages {@code first..last} set, checked against {@code held},
+     * their sequences' sum.
+     * @throws IllegalStateException if they are not (another thread took the pages, or a write in between).
+     */
+    long[] heldWords(final int first, final int last, final long held)
+    {
+        final long[] words = HELD_WORDS.get();
+        long sum = 0;
+        for (int page = first; page <= last && page - first < words.length; page++)
+        {
+            sum += words[page - first] >>> LockWord.SEQUENCE_SHIFT;
+        }
+        if (words.length < last - first + 1 || sum != held)
+        {
+            throw new IllegalStateException("pages " + first + ".." + last + " of segment '" + segmentName + "' are " +
+                "released by another thread than the one that took them, or out of order");
+        }
+        return words;
     }
 
     private static long[] heldWords(final int pages)
@@ -802,30 +733,10 @@ public final class PageLocks
     }
 
     /**
-     * Releases one page this thread holds as {@code held}, leased to this process, by a release store of the next even
-     * word; wakes sleepers if W was on the word when this writer took it (none can set it since).
-     *
-     * @return whether sleepers were woken.
-     */
-    private boolean releasePlain(final int page, final long held, final boolean clearTorn)
-    {
-        final long address = addressOffset + lockWordOffset(page);
-        final long released = releasedWord(held, clearTorn);
-        // release store: every data store of the write becomes visible before the even sequence.
-        UnsafeApi.putLongRelease(OFF_HEAP, address, released);
-        if (futex && (held & LockWord.WAITERS_BIT) != 0)
-        {
-            Futex.wakeAll(address);
-            return true;
-        }
-        return false;
-    }
-
-    /**
      * @return the word that releases {@code held}: the next even sequence, owner cleared, W cleared by a releaser that
      * wakes (kept by one that cannot, JDK 17 to 21), T kept unless the write covered the page whole.
      */
-    private long releasedWord(final long held, final boolean clearTorn)
+    long releasedWord(final long held, final boolean clearTorn)
     {
         final long released = futex ? LockWord.released(held) : LockWord.releasedKeepingWaiters(held);
         return clearTorn ? released & ~LockWord.TORN_BIT : released;

@@ -1,6 +1,7 @@
 package io.shmipc.lock;
 
 import io.shmipc.LockTimeoutException;
+import io.shmipc.PageLeasedException;
 import io.shmipc.TornPageException;
 import io.shmipc.WaitInterruptedException;
 import io.shmipc.layout.CounterId;
@@ -195,22 +196,22 @@ final class PageWaits
      * a lease changes only under the page's lock with a new sequence, so the CAS that follows fails if a lease was
      * granted after these loads ({@code docs/FORMAT.md} section 7.6).
      *
-     * @throws io.shmipc.PageLeasedException if the lease is another live process's.
+     * @throws PageLeasedException if the lease is another live process's.
      */
     private void checkLease(final int page, final int offset, final int owner)
     {
-        final int holder = locks.leaseOf(offset);
+        final int holder = PageLeases.holderAt(locks, offset);
         if (holder == 0 || holder == owner)
         {
             return;
         }
         if (!deadOwners.isLeaseHolderDead(holder))
         {
-            throw new io.shmipc.PageLeasedException("page " + page + " of segment '" + locks.segmentName + "' is " +
+            throw new PageLeasedException("page " + page + " of segment '" + locks.segmentName + "' is " +
                 "leased to the exclusive writer of owner slot " + holder + " (another live process): only it may " +
                 "write the page until it closes the writer or exits", page, holder);
         }
-        locks.clearLease(offset, holder); // a dead process's lease is void
+        PageLeases.clear(locks, offset, holder); // a dead process's lease is void
     }
 
     /**
@@ -224,7 +225,7 @@ final class PageWaits
         {
             checkLease(page, offset, owner);
         }
-        catch (final io.shmipc.PageLeasedException refused)
+        catch (final PageLeasedException refused)
         {
             locks.releaseAfterFailure(page, page, owner, true);
             throw refused;
@@ -357,7 +358,7 @@ final class PageWaits
             {
                 return; // changed meanwhile: look again
             }
-            vector.set(k, locks.futexAddress(offsets[k]), (int)word);
+            vector.set(k, locks.address(offsets[k]), (int)word);
         }
         locks.increment(CounterId.SLEEPS);
         vector.await(count, nanos);
@@ -409,7 +410,7 @@ final class PageWaits
             return; // the word changed: the caller looks at it again
         }
         locks.increment(CounterId.SLEEPS);
-        Futex.await(locks.futexAddress(offset), (int)expected, nanos);
+        Futex.await(locks.address(offset), (int)expected, nanos);
     }
 
     /** Ends the wait with the right exception if the handle was closed, the thread interrupted or time ran out. */

@@ -52,14 +52,14 @@ class PageLeasesTest
         PageLeases.grant(locks, 1, 2, HOLDER, FOREVER);
         for (int page = 1; page <= 2; page++)
         {
-            assertEquals(HOLDER, locks.leaseHolder(page));
+            assertEquals(HOLDER, PageLeases.holder(locks, page));
             assertEquals(HOLDER, file.getLong(offset(page) + SegmentDescriptor.LEASE_WORD_OFFSET));
             assertEquals(1, LockWord.version(locks.lockWord(page)), "a grant is a write that changes no byte");
             assertFalse(LockWord.isHeld(locks.lockWord(page)));
         }
-        assertEquals(0, locks.leaseHolder(0));
+        assertEquals(0, PageLeases.holder(locks, 0));
         PageLeases.giveBack(locks, 1, 2, HOLDER, FOREVER);
-        assertEquals(0, locks.leaseHolder(1));
+        assertEquals(0, PageLeases.holder(locks, 1));
         assertEquals(2, LockWord.version(locks.lockWord(1)));
     }
 
@@ -75,8 +75,8 @@ class PageLeasesTest
         assertEquals(before, locks.lockWord(2), "the leased page's word is untouched");
         assertFalse(LockWord.isHeld(locks.lockWord(1)), "page 1, taken first, was given back");
         assertThrows(PageLeasedException.class, () -> PageLeases.grant(locks, 0, 2, OTHER, FOREVER));
-        assertEquals(0, locks.leaseHolder(0), "a refused grant gives back what it leased");
-        assertEquals(HOLDER, locks.leaseHolder(2));
+        assertEquals(0, PageLeases.holder(locks, 0), "a refused grant gives back what it leased");
+        assertEquals(HOLDER, PageLeases.holder(locks, 2));
     }
 
     @Test
@@ -85,11 +85,11 @@ class PageLeasesTest
         PageLeases.grant(locks, 0, 0, HOLDER, FOREVER);
         dead.add(HOLDER);
         final long held = locks.lock(0, 0, OTHER, FOREVER);
-        assertEquals(0, locks.leaseHolder(0));
+        assertEquals(0, PageLeases.holder(locks, 0));
         locks.unlock(0, 0, OTHER, held, 0, 0);
         PageLeases.grant(locks, 1, 1, HOLDER, FOREVER);
         assertEquals(0, locks.recoverAbandoned(HOLDER), "no page held; its lease is cleared all the same");
-        assertEquals(0, locks.leaseHolder(1), "a process claiming the dead slot clears its leases");
+        assertEquals(0, PageLeases.holder(locks, 1), "a process claiming the dead slot clears its leases");
     }
 
     @Test
@@ -101,7 +101,7 @@ class PageLeasesTest
         final long word = locks.lockWord(1);
         assertFalse(locks.registerWaiter(1, version), "a waiter backs off instead of sleeping on it");
         assertEquals(word, locks.lockWord(1), "no W was set");
-        assertFalse(locks.unlockExclusive(1, 1, HOLDER, held, 1, 1, true));
+        assertFalse(PageLeases.unlockExclusive(locks, 1, 1, HOLDER, held, 1, 1, true));
         final long released = locks.lockWord(1);
         assertFalse(LockWord.isHeld(released));
         assertEquals(0, LockWord.owner(released));
@@ -116,7 +116,7 @@ class PageLeasesTest
         assertTrue(locks.registerWaiter(3, version), "W may be set on a free leased word");
         final long held = locks.lock(3, 3, HOLDER, FOREVER);
         assertTrue((locks.lockWord(3) & LockWord.WAITERS_BIT) != 0);
-        final boolean woke = locks.unlockExclusive(3, 3, HOLDER, held, 3, 3, true);
+        final boolean woke = PageLeases.unlockExclusive(locks, 3, 3, HOLDER, held, 3, 3, true);
         assertEquals(locks.futex, woke, "a releaser that can wake does, seeing W in the word it took");
         assertEquals(locks.futex ? 0 : LockWord.WAITERS_BIT, locks.lockWord(3) & LockWord.WAITERS_BIT);
         assertEquals(version + 1, LockWord.version(locks.lockWord(3)));
@@ -127,7 +127,7 @@ class PageLeasesTest
     {
         PageLeases.grant(locks, 0, 3, HOLDER, FOREVER);
         final long held = locks.lock(0, 3, HOLDER, FOREVER);
-        locks.unlockExclusive(0, 3, HOLDER, held, 1, 2, true);
+        PageLeases.unlockExclusive(locks, 0, 3, HOLDER, held, 1, 2, true);
         for (int page = 0; page < PAGES; page++)
         {
             assertFalse(LockWord.isHeld(locks.lockWord(page)), "page " + page);
@@ -144,7 +144,7 @@ class PageLeasesTest
         plain.putLong(offset(0) + SegmentDescriptor.LEASE_WORD_OFFSET, OTHER); // reserved bytes: ignored in v2
         final PageLocks v2 = new PageLocks(plain, "v2", PAGES);
         assertFalse(v2.hasLeases());
-        assertEquals(0, v2.leaseHolder(0));
+        assertEquals(0, PageLeases.holder(v2, 0));
         assertThrows(IllegalStateException.class, () -> PageLeases.grant(v2, 0, 0, HOLDER, FOREVER));
         final long held = v2.lock(0, 0, HOLDER, FOREVER); // nonzero reserved bytes do not lease anything
         v2.unlock(0, 0, HOLDER, held, 0, 0);

@@ -1,5 +1,6 @@
 package io.shmipc.jcstress;
 
+import io.shmipc.lock.PageLeases;
 import io.shmipc.lock.PageLocks;
 
 import org.openjdk.jcstress.annotations.Actor;
@@ -29,7 +30,7 @@ public class ExclusiveWriterExclusionTest
     {
         final long held = f.locks.lock(0, 1, LockedFile.OWNER, PageLocks.NO_TIMEOUT);
         increment();
-        f.locks.unlockExclusive(0, 1, LockedFile.OWNER, held, 0, 1, true);
+        PageLeases.unlockExclusive(f.locks, 0, 1, LockedFile.OWNER, held, 0, 1, true);
     }
 
     @Actor

@@ -78,7 +78,7 @@ final class LockedFile
                 file.putLong(at(page, i), value);
             }
         }
-        locks.unlockExclusive(first, last, OWNER, held, first, last, true);
+        PageLeases.unlockExclusive(locks, first, last, OWNER, held, first, last, true);
     }
 
     /**
