@@ -13,8 +13,12 @@
  *                                                  "MISMATCH at=I byte=B" if not
  *   hold     DIR NAME OFFSET LENGTH BYTE           a write that stops after half its bytes, prints "PAUSED slot=S"
  *                                                  and sleeps until killed
- *   stress   DIR NAME OFFSET WORDS MILLIS ID       write the stress pattern as writer ID and read it back, in
- *                                                  turns; print "writes=.. reads=.. torn=.. max1=.. .. max7=.."
+ *   stress   DIR NAME OFFSET WORDS MILLIS ID [go]  write the stress pattern as writer ID and read it back, in
+ *                                                  turns, for MILLIS and then until another writer's value was
+ *                                                  read (at most LINGER_MS more); print "writes=.. reads=..
+ *                                                  torn=.. max1=.. .. max7=..". With "go": print "READY" once
+ *                                                  the segment is open and start when a line arrives on stdin,
+ *                                                  so that a harness starts all writers together
  *   counters DIR NAME                              print "counters=c0,c1,...,c7"
  *   unlink   DIR NAME                              print "OK"
  *
@@ -35,6 +39,8 @@
 
 #define STEP UINT64_C(0x9E3779B97F4A7C15)
 #define MAX_WRITERS 8
+/* how long a stress run goes on past MILLIS while it has read no other writer's value */
+#define LINGER_MS 30000
 
 static const char *kind(int code)
 {
@@ -85,15 +91,32 @@ static int usage(void)
     return 2;
 }
 
-static int stress(shmipc_segment *seg, int64_t offset, int words, long long millis, uint64_t id)
+static int saw_another(const uint64_t *max, uint64_t id)
+{
+    for (unsigned w = 1; w < MAX_WRITERS; w++) {
+        if (w != id && max[w] > 0) return 1;
+    }
+    return 0;
+}
+
+static int stress(shmipc_segment *seg, int64_t offset, int words, long long millis, uint64_t id, int go)
 {
     uint64_t *buf = malloc((size_t)words * 8);
     if (buf == NULL) return 2;
     uint64_t max[MAX_WRITERS] = {0};
     long long writes = 0, reads = 0, torn = 0;
+    if (go) {
+        char line[16];
+        printf("READY\n");
+        fflush(stdout);
+        if (fgets(line, sizeof line, stdin) == NULL) {
+            free(buf);
+            return 2;
+        }
+    }
     long long end = now_ms() + millis;
     unsigned seed = (unsigned)(id * 2654435761u);
-    while (now_ms() < end) {
+    for (long long now = now_ms(); now < end || (!saw_another(max, id) && now < end + LINGER_MS); now = now_ms()) {
         for (int k = 0; k < 16; k++) {
             uint64_t value = (id << 48) | (uint64_t)(writes + 1);
             for (int i = 0; i < words; i++) buf[i] = value + (uint64_t)i * STEP;
@@ -221,7 +244,8 @@ int main(int argc, char **argv)
         }
         free(buf);
     } else if (strcmp(cmd, "stress") == 0 && argc > 7) {
-        status = stress(seg, atoll(argv[4]), atoi(argv[5]), atoll(argv[6]), (uint64_t)atoll(argv[7]));
+        status = stress(seg, atoll(argv[4]), atoi(argv[5]), atoll(argv[6]), (uint64_t)atoll(argv[7]),
+                        argc > 8 && strcmp(argv[8], "go") == 0);
     } else {
         status = usage();
     }

@@ -18,6 +18,7 @@ import shmipc  # noqa: E402
 
 STEP = 0x9E3779B97F4A7C15
 MASK64 = (1 << 64) - 1
+LINGER_MS = 30000  # how long a stress run goes on past MILLIS while it has read no other writer's value
 MAX_WRITERS = 8
 
 KINDS = [
@@ -43,13 +44,25 @@ def error(ex):
     return 3
 
 
-def stress(seg, offset, words, millis, writer):
+def stress(seg, offset, words, millis, writer, go):
     pattern = struct.Struct(f"<{words}Q")
     best = [0] * MAX_WRITERS
     writes = reads = torn = 0
     rng = random.Random(writer)
+    if go:
+        print("READY", flush=True)
+        if not sys.stdin.readline():
+            raise ValueError("stdin closed before the start line")
     end = time.monotonic() + millis / 1000
-    while time.monotonic() < end:
+    linger_end = end + LINGER_MS / 1000
+
+    def saw_another():
+        return any(best[w] > 0 for w in range(1, MAX_WRITERS) if w != writer)
+
+    while True:
+        now = time.monotonic()
+        if now >= end and (saw_another() or now >= linger_end):
+            break
         value = (writer << 48) | (writes + 1)
         seg.write(offset, pattern.pack(*((value + i * STEP) & MASK64 for i in range(words))))
         writes += 1
@@ -116,7 +129,7 @@ def main(argv):
                 seg.write(offset, bytes([value]) * length)
                 print("OK")
         elif cmd == "stress":
-            stress(seg, int(argv[4]), int(argv[5]), int(argv[6]), int(argv[7]))
+            stress(seg, int(argv[4]), int(argv[5]), int(argv[6]), int(argv[7]), argv[8:9] == ["go"])
         else:
             print(f"unknown command {cmd}", file=sys.stderr)
             return 2

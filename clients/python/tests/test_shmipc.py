@@ -474,8 +474,15 @@ class CInteropTest(_Dir):
         seg = self.create("cstress", 4, 4096)
         offset, words = 4096 - 1000, (4096 + 2000) // 8
         args = [self.dir, "cstress", str(offset), str(words), "2000"]
-        procs = [subprocess.Popen(cmd + ["stress"] + args + [ident], stdout=subprocess.PIPE, text=True)
+        # "go": each prints READY once open and starts on a line from stdin, so both write at the same time
+        procs = [subprocess.Popen(cmd + ["stress"] + args + [ident, "go"], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
                  for cmd, ident in ((c, "2"), (PY_TOOL, "3"))]
+        for p in procs:
+            self.assertEqual(p.stdout.readline().strip(), "READY")
+        for p in procs:
+            p.stdin.write("go\n")
+            p.stdin.flush()
         outs = [p.communicate(timeout=120)[0] for p in procs]
         stats = [dict(kv.split("=") for kv in out.split()) for out in outs]
         for out, st in zip(outs, stats):
