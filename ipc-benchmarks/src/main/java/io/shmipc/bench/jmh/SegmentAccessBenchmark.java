@@ -1,6 +1,8 @@
 package io.shmipc.bench.jmh;
 
 import io.shmipc.ExclusiveWriter;
+import io.shmipc.layout.LockWord;
+import io.shmipc.layout.SegmentDescriptor;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -16,6 +18,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,6 +27,12 @@ import java.util.concurrent.TimeUnit;
  * lock. 64 KiB spans sixteen 4 KiB pages. {@code writeExclusive} writes the same bytes through an
  * {@link ExclusiveWriter} holding the pages' lease, on a second segment of layout version 3 (its raw copy costs the
  * same: the same bytes, in a file of the same size).
+ *
+ * <p>{@code readSeqlock} and {@code writeSeqlock} are the page lock protocol of docs/FORMAT.md (7.1, 7.2) written
+ * out by hand on the same raw buffer, for sizes within one page: an acquire load of the lock word, the copy, an
+ * acquire fence and a second load for a read; a compare-and-swap to the held word, the copy and a compare-and-swap
+ * to the released word for a write. No checks, no waits, no recovery: what the protocol itself costs on this machine,
+ * so that {@code SharedMemory / seqlock} is the price of the API around it.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -44,6 +53,9 @@ public class SegmentAccessBenchmark
     private ExclusiveWriter exclusive;
     private UnsafeBuffer raw;
     private int dataOffset;
+    private int lockWordOffset;
+    private int lastPage;
+    private int owner;
     private byte[] src;
     private byte[] dst;
 
@@ -54,6 +66,9 @@ public class SegmentAccessBenchmark
         segment = new BenchmarkSegment(PAGES);
         raw = segment.raw();
         dataOffset = segment.dataOffset();
+        lockWordOffset = (int)SegmentDescriptor.lockWordOffset(0);
+        owner = segment.shm().ownerSlot();
+        lastPage = (size - 1) / segment.shm().pageSize();
         src = new byte[size];
         dst = new byte[size];
         for (int i = 0; i < size; i++)
@@ -64,6 +79,12 @@ public class SegmentAccessBenchmark
         leased = new BenchmarkSegment(PAGES, true);
         exclusive = leased.shm().exclusiveWriter(0, PAGES);
         exclusive.write(0, src);
+    }
+
+    /** @return the ordinary segment, for tests of the benchmark itself. */
+    BenchmarkSegment segmentForTests()
+    {
+        return segment;
     }
 
     /** Removes the segment. */
@@ -91,6 +112,52 @@ public class SegmentAccessBenchmark
         return dst;
     }
 
+    /** @return the same bytes read by the seqlock protocol written out by hand. */
+    @Benchmark
+    public byte[] readSeqlock()
+    {
+        if (lastPage == 0)
+        {
+            long word;
+            do
+            {
+                // acquire: the copy cannot be performed before this load.
+                word = raw.getLongAcquire(lockWordOffset);
+                raw.getBytes(dataOffset, dst, 0, size);
+                // acquireFence: the copy's loads complete before the lock word is loaded again.
+                VarHandle.acquireFence();
+            }
+            while ((word & LockWord.HELD_BIT) != 0 || raw.getLong(lockWordOffset) != word);
+            return dst;
+        }
+        long stamp;
+        do
+        {
+            stamp = 0;
+            for (int page = 0; page <= lastPage; page++)
+            {
+                // acquire: the copy cannot be performed before these loads.
+                final long word = raw.getLongAcquire(lockWordOffset + page * SegmentDescriptor.LOCK_STRIDE);
+                stamp += (word & LockWord.HELD_BIT) != 0 ? Long.MIN_VALUE : word;
+            }
+            raw.getBytes(dataOffset, dst, 0, size);
+            // acquireFence: the copy's loads complete before the lock words are loaded again.
+            VarHandle.acquireFence();
+        }
+        while (stamp < 0 || stamp != sum());
+        return dst;
+    }
+
+    private long sum()
+    {
+        long sum = 0;
+        for (int page = 0; page <= lastPage; page++)
+        {
+            sum += raw.getLong(lockWordOffset + page * SegmentDescriptor.LOCK_STRIDE);
+        }
+        return sum;
+    }
+
     /** Writes {@code size} bytes under the seqlock. */
     @Benchmark
     public void writeSharedMemory()
@@ -103,6 +170,50 @@ public class SegmentAccessBenchmark
     public void writeExclusive()
     {
         exclusive.write(0, src, 0, size);
+    }
+
+    /** Writes the same bytes by the seqlock protocol written out by hand: two compare-and-swaps per page. */
+    @Benchmark
+    public void writeSeqlock()
+    {
+        if (lastPage == 0)
+        {
+            final long word = raw.getLongAcquire(lockWordOffset);
+            final long held = LockWord.locked(word, owner);
+            if ((word & LockWord.HELD_BIT) != 0 || !raw.compareAndSetLong(lockWordOffset, word, held))
+            {
+                throw new IllegalStateException("page 0 is held: " + LockWord.describe(word));
+            }
+            // the CAS orders the odd word before the copy's stores (a full fence)
+            raw.putBytes(dataOffset, src, 0, size);
+            // seq_cst CAS: the copy's stores become visible before the even word.
+            if (!raw.compareAndSetLong(lockWordOffset, held, LockWord.released(held)))
+            {
+                throw new IllegalStateException("page 0 changed while held");
+            }
+            return;
+        }
+        for (int page = 0; page <= lastPage; page++)
+        {
+            final int offset = lockWordOffset + page * SegmentDescriptor.LOCK_STRIDE;
+            final long word = raw.getLongAcquire(offset);
+            if ((word & LockWord.HELD_BIT) != 0 || !raw.compareAndSetLong(offset, word, LockWord.locked(word, owner)))
+            {
+                throw new IllegalStateException("page " + page + " is held: " + LockWord.describe(word));
+            }
+        }
+        // the CASes order the odd words before the copy's stores (a full fence each)
+        raw.putBytes(dataOffset, src, 0, size);
+        for (int page = 0; page <= lastPage; page++)
+        {
+            final int offset = lockWordOffset + page * SegmentDescriptor.LOCK_STRIDE;
+            final long held = raw.getLong(offset);
+            // seq_cst CAS: the copy's stores become visible before the even word.
+            if (!raw.compareAndSetLong(offset, held, LockWord.released(held)))
+            {
+                throw new IllegalStateException("page " + page + " changed while held");
+            }
+        }
     }
 
     /** Copies the same bytes into the same file with no lock. */
