@@ -1,5 +1,5 @@
 /*
- * shmipc: a C11 client of shm-ipc segments, layout version 2. Every step below is a step of docs/FORMAT.md; the
+ * shmipc: a C11 client of shm-ipc segments, layout versions 2 and 3. Every step below is a step of docs/FORMAT.md; the
  * section numbers in the comments point there.
  */
 #define _GNU_SOURCE /* F_OFD_SETLK, F_OFD_GETLK, syscall() */
@@ -46,6 +46,9 @@ enum {
     COUNTER_STRIDE = 64
 };
 
+/* Layout version 3: page p's lease word is 8 bytes after its lock word, in the same lock-table entry (section 3.2). */
+#define LEASE_WORD_OFFSET 8
+
 /* Owner slot s is the record lock on byte 2^62 + s of the segment file (section 9). */
 #define SLOT_LOCK_BASE (INT64_C(1) << 62)
 
@@ -63,6 +66,8 @@ enum {
 #define SPIN_ITERATIONS 1000u
 #define YIELD_ITERATIONS 50u
 #define INIT_POLL_NS INT64_C(1000000)
+/* A waiter that may not set W on a held leased page backs off this long before it looks again (section 7.3). */
+#define LEASE_BACKOFF_NS INT64_C(50000)
 #define FILL_CHUNK 65536
 
 struct shmipc_segment {
@@ -74,6 +79,7 @@ struct shmipc_segment {
     int32_t page_shift;
     int fd;               /* kept open: it carries the owner slot's lock */
     int slot;
+    int leases;           /* layout version 3: every lock-table entry has a lease word (sections 3.2, 7.6) */
     unsigned fork_generation;
     int64_t recovery_ns;
     int64_t recheck_ns;
@@ -91,6 +97,7 @@ struct shmipc_segment {
 
 static _Thread_local char error_message[768];
 static _Thread_local int32_t error_page = -1;
+static _Thread_local int error_slot;
 
 __attribute__((format(printf, 2, 3))) static int fail(int code, const char *format, ...)
 {
@@ -111,6 +118,11 @@ int32_t shmipc_error_page(void)
     return error_page;
 }
 
+int shmipc_error_slot(void)
+{
+    return error_slot;
+}
+
 const char *shmipc_strerror(int code)
 {
     switch (code) {
@@ -126,6 +138,7 @@ const char *shmipc_strerror(int code)
     case SHMIPC_ERR_LOST: return "lost ownership";
     case SHMIPC_ERR_NO_SLOT: return "no free owner slot";
     case SHMIPC_ERR_FORKED: return "handle inherited across fork";
+    case SHMIPC_ERR_LEASED: return "page leased to another process";
     default: return "unknown error";
     }
 }
@@ -211,6 +224,12 @@ static int64_t data_offset_for(int32_t page_count)
 static inline _Atomic uint64_t *lock_word(const shmipc_segment *s, int32_t page)
 {
     return (_Atomic uint64_t *)(s->base + SHMIPC_HEADER_LENGTH + (size_t)page * SHMIPC_LOCK_STRIDE);
+}
+
+/* Layout version 3 only: the page's lease word, in the lock word's lock-table entry. */
+static inline _Atomic uint64_t *lease_word_of(_Atomic uint64_t *lock)
+{
+    return (_Atomic uint64_t *)(void *)((unsigned char *)lock + LEASE_WORD_OFFSET);
 }
 
 static inline void count(const shmipc_segment *s, int counter)
@@ -371,12 +390,21 @@ static void futex_wake(_Atomic uint64_t *word)
 /*
  * Section 7.3, sleep(): sleep on a word whose current value is *w (the caller found its condition unmet). Sets W
  * with a compare-and-swap if it is clear; if that fails the word changed, and *w is the new value (no sleep).
- * Otherwise sleeps in FUTEX_WAIT for at most timeout_ns and reloads *w.
+ * Otherwise sleeps in FUTEX_WAIT for at most timeout_ns and reloads *w. In layout version 3, W is never set on a
+ * held page whose lease word is not 0 (its holder may release it with a plain store, which would erase W): the
+ * waiter backs off instead and reloads *w.
  */
 static void sleep_on(const shmipc_segment *s, _Atomic uint64_t *lw, uint64_t *w, int64_t timeout_ns)
 {
     uint64_t current = *w;
     if (!(current & SHMIPC_WAITERS_BIT)) {
+        if (s->leases && (current & SHMIPC_HELD_BIT) &&
+            atomic_load_explicit(lease_word_of(lw), memory_order_acquire) != 0) {
+            int64_t nap = timeout_ns < s->max_sleep_ns ? timeout_ns : s->max_sleep_ns;
+            sleep_ns(nap < LEASE_BACKOFF_NS ? nap : LEASE_BACKOFF_NS);
+            *w = atomic_load_explicit(lw, memory_order_acquire);
+            return;
+        }
         if (!atomic_compare_exchange_strong_explicit(lw, &current, current | SHMIPC_WAITERS_BIT,
                                                      memory_order_seq_cst, memory_order_acquire)) {
             *w = current;
@@ -441,7 +469,10 @@ static inline uint64_t released_torn(uint64_t held)
     return ((held & ~(SHMIPC_OWNER_MASK | SHMIPC_WAITERS_BIT)) + SHMIPC_SEQ_ONE) | SHMIPC_TORN_BIT;
 }
 
-/* Section 9: having just claimed `slot`, release as torn every page still held by its dead previous holder. */
+/*
+ * Section 9: having just claimed `slot`, release as torn every page still held by its dead previous holder; then, in
+ * layout version 3, clear every lease word naming that slot (its leases died with it).
+ */
 static void recover_slot(shmipc_segment *s, int slot)
 {
     for (int32_t p = 0; p < s->page_count; p++) {
@@ -455,6 +486,12 @@ static void recover_slot(shmipc_segment *s, int slot)
                 break;
             }
         }
+    }
+    if (!s->leases) return;
+    for (int32_t p = 0; p < s->page_count; p++) {
+        uint64_t expected = (uint64_t)slot;
+        atomic_compare_exchange_strong_explicit(lease_word_of(lock_word(s, p)), &expected, 0, memory_order_seq_cst,
+                                                memory_order_acquire);
     }
 }
 
@@ -660,16 +697,17 @@ failed:
 
 /* Section 5 step 4: every header field against the rules and the file's actual size. */
 static int validate_header(const unsigned char *h, int64_t actual_length, const char *where, int32_t *page_size,
-                           int32_t *page_count)
+                           int32_t *page_count, int32_t *layout_version)
 {
     int32_t version = get_i32(h + OFF_VERSION);
     if (version == 1)
         return fail(SHMIPC_ERR_INVALID,
-                    "%s has layout version 1; this library reads version %d: recreate the segment", where,
-                    SHMIPC_LAYOUT_VERSION);
-    if (version != SHMIPC_LAYOUT_VERSION)
-        return fail(SHMIPC_ERR_INVALID, "%s has layout version %d; this library reads version %d", where, version,
-                    SHMIPC_LAYOUT_VERSION);
+                    "%s has layout version 1; this library reads version %d and %d: recreate the segment", where,
+                    SHMIPC_LAYOUT_VERSION, SHMIPC_LEASES_LAYOUT_VERSION);
+    if (version != SHMIPC_LAYOUT_VERSION && version != SHMIPC_LEASES_LAYOUT_VERSION)
+        return fail(SHMIPC_ERR_INVALID, "%s has layout version %d; this library reads version %d and %d (%d is %d with "
+                    "lease words)", where, version, SHMIPC_LAYOUT_VERSION, SHMIPC_LEASES_LAYOUT_VERSION,
+                    SHMIPC_LEASES_LAYOUT_VERSION, SHMIPC_LAYOUT_VERSION);
     int32_t header_length = get_i32(h + OFF_HEADER_LENGTH);
     if (header_length != SHMIPC_HEADER_LENGTH)
         return fail(SHMIPC_ERR_INVALID, "%s has header length %d, expected %d", where, header_length,
@@ -700,6 +738,7 @@ static int validate_header(const unsigned char *h, int64_t actual_length, const 
                     where, (long long)actual_length, count, size, (long long)file_length);
     *page_size = size;
     *page_count = count;
+    *layout_version = version;
     return SHMIPC_OK;
 }
 
@@ -727,13 +766,16 @@ static int await_header(shmipc_segment *s, int64_t timeout_ms, const char *where
             /* acquire: the fields read below are the ones written before the magic was published */
             uint64_t magic = atomic_load_explicit((_Atomic uint64_t *)(void *)header, memory_order_acquire);
             if (magic == SHMIPC_MAGIC) {
-                int32_t page_size = 0, page_count = 0;
+                int32_t page_size = 0, page_count = 0, version = 0;
                 if (fstat(s->fd, &st) != 0) {
                     rc = fail(SHMIPC_ERR_IO, "cannot stat %s: %s", where, strerror(errno));
                     break;
                 }
-                rc = validate_header(header, (int64_t)st.st_size, where, &page_size, &page_count);
-                if (rc == SHMIPC_OK) set_geometry(s, page_size, page_count);
+                rc = validate_header(header, (int64_t)st.st_size, where, &page_size, &page_count, &version);
+                if (rc == SHMIPC_OK) {
+                    set_geometry(s, page_size, page_count);
+                    s->leases = version == SHMIPC_LEASES_LAYOUT_VERSION;
+                }
                 break;
             }
             if (magic != 0) {
@@ -967,29 +1009,6 @@ static inline uint64_t locked_value(uint64_t free_word, int slot)
     return ((free_word & ~SHMIPC_OWNER_MASK) + SHMIPC_SEQ_ONE) | (uint64_t)slot;
 }
 
-static uint64_t lock_page(shmipc_segment *s, int32_t p)
-{
-    _Atomic uint64_t *lw = lock_word(s, p);
-    uint64_t w = atomic_load_explicit(lw, memory_order_acquire);
-    if (!(w & SHMIPC_HELD_BIT)) {
-        uint64_t next = locked_value(w, s->slot);
-        if (atomic_compare_exchange_strong_explicit(lw, &w, next, memory_order_seq_cst, memory_order_acquire))
-            return next;
-    }
-    count(s, SHMIPC_COUNTER_WRITE_CONTENDED);
-    for (;;) {
-        if (w & SHMIPC_HELD_BIT) {
-            int took = 0;
-            w = await_page(s, p, w, 1, &took);
-            if (took) return w;
-            continue;
-        }
-        uint64_t next = locked_value(w, s->slot);
-        if (atomic_compare_exchange_strong_explicit(lw, &w, next, memory_order_seq_cst, memory_order_acquire))
-            return next;
-    }
-}
-
 /*
  * Releases page p, which this write took as `held`: a compare-and-swap from that exact value (or from it with W
  * added by a waiter) to the next even sequence, owner and W cleared, T cleared if the write covered the page.
@@ -1015,6 +1034,83 @@ static int release_page(shmipc_segment *s, int32_t p, uint64_t held, int whole)
     }
 }
 
+/* Section 7.6: whether a lease word's holder is dead. A value outside 1..16383 names no slot a process can hold. */
+static int lease_holder_is_dead(const shmipc_segment *s, uint64_t holder)
+{
+    return holder > SHMIPC_MAX_OWNER || slot_is_dead(s, (int)holder);
+}
+
+/*
+ * Section 7.6, layout version 3, before the compare-and-swap that takes free page p (its word loaded before this
+ * call): refuses a page leased to another live process (SHMIPC_ERR_LEASED, the page untouched); voids the lease of a
+ * dead one. The take's compare-and-swap from the word loaded before fails if a lease was granted since then.
+ */
+static int check_lease(shmipc_segment *s, int32_t p)
+{
+    _Atomic uint64_t *lease = lease_word_of(lock_word(s, p));
+    uint64_t holder = atomic_load_explicit(lease, memory_order_acquire);
+    if (holder == 0 || holder == (uint64_t)s->slot) return SHMIPC_OK;
+    if (!lease_holder_is_dead(s, holder)) {
+        error_page = p;
+        error_slot = (int)holder;
+        return fail(SHMIPC_ERR_LEASED,
+                    "page %d of segment '%s' is leased to the exclusive writer of owner slot %d (another live "
+                    "process): only it may write the page until it closes the writer or exits; nothing was written",
+                    p, s->name, (int)holder);
+    }
+    atomic_compare_exchange_strong_explicit(lease, &holder, 0, memory_order_seq_cst, memory_order_acquire);
+    return SHMIPC_OK; /* a dead process's lease is void */
+}
+
+/*
+ * Takes page p for this write (section 7.1): stores in *held the word this write set and returns SHMIPC_OK; or, in
+ * layout version 3, returns SHMIPC_ERR_LEASED holding nothing (a page taken over from a dead holder and then found
+ * leased is given back torn, as a failed write's).
+ */
+static int lock_page(shmipc_segment *s, int32_t p, uint64_t *held)
+{
+    _Atomic uint64_t *lw = lock_word(s, p);
+    uint64_t w = atomic_load_explicit(lw, memory_order_acquire);
+    int contended = 0;
+    if (!(w & SHMIPC_HELD_BIT) && !s->leases) { /* layout version 2: no lease word to look at */
+        uint64_t next = locked_value(w, s->slot);
+        if (atomic_compare_exchange_strong_explicit(lw, &w, next, memory_order_seq_cst, memory_order_acquire)) {
+            *held = next;
+            return SHMIPC_OK;
+        }
+        contended = 1;
+        count(s, SHMIPC_COUNTER_WRITE_CONTENDED);
+    }
+    for (;;) {
+        if (w & SHMIPC_HELD_BIT) {
+            if (!contended) {
+                contended = 1;
+                count(s, SHMIPC_COUNTER_WRITE_CONTENDED);
+            }
+            int took = 0;
+            w = await_page(s, p, w, 1, &took);
+            if (!took) continue;
+            int rc = s->leases ? check_lease(s, p) : SHMIPC_OK; /* after a take-over (section 10): the same check */
+            if (rc != SHMIPC_OK) release_page(s, p, w, 0); /* T, set by the take-over, stays: released torn */
+            else *held = w;
+            return rc;
+        }
+        if (s->leases) {
+            int rc = check_lease(s, p);
+            if (rc != SHMIPC_OK) return rc;
+        }
+        uint64_t next = locked_value(w, s->slot);
+        if (atomic_compare_exchange_strong_explicit(lw, &w, next, memory_order_seq_cst, memory_order_acquire)) {
+            *held = next;
+            return SHMIPC_OK;
+        }
+        if (!contended) {
+            contended = 1;
+            count(s, SHMIPC_COUNTER_WRITE_CONTENDED);
+        }
+    }
+}
+
 int shmipc_write(shmipc_segment *s, int64_t offset, const void *src, int64_t length)
 {
     if (s == NULL) return fail(SHMIPC_ERR_ARG, "segment is NULL");
@@ -1033,7 +1129,14 @@ int shmipc_write(shmipc_segment *s, int64_t offset, const void *src, int64_t len
         held = malloc((size_t)n * sizeof *held);
         if (held == NULL) return fail(SHMIPC_ERR_IO, "out of memory for a write of %d pages", n);
     }
-    for (int32_t p = first; p <= last; p++) held[p - first] = lock_page(s, p); /* ascending: no deadlock */
+    for (int32_t p = first; p <= last; p++) { /* ascending: no deadlock */
+        rc = lock_page(s, p, &held[p - first]);
+        if (rc != SHMIPC_OK) { /* a leased page: give back the pages taken, bytes untouched, T as it was */
+            for (int32_t q = first; q < p; q++) release_page(s, q, held[q - first], 0);
+            if (held != stack_held) free(held);
+            return rc;
+        }
+    }
     /* release fence: the odd sequences become visible before any data store below */
     atomic_thread_fence(memory_order_release);
     unsigned char *dst = s->base + s->data_offset + offset;
@@ -1173,6 +1276,17 @@ uint64_t shmipc_lock_word(const shmipc_segment *s, int32_t page)
 {
     if (s == NULL || page < 0 || page >= s->page_count) return 0;
     return atomic_load_explicit(lock_word(s, page), memory_order_acquire);
+}
+
+int shmipc_has_leases(const shmipc_segment *s)
+{
+    return s != NULL && s->leases;
+}
+
+int64_t shmipc_lease_holder(const shmipc_segment *s, int32_t page)
+{
+    if (s == NULL || !s->leases || page < 0 || page >= s->page_count) return 0;
+    return (int64_t)atomic_load_explicit(lease_word_of(lock_word(s, page)), memory_order_acquire);
 }
 
 int64_t shmipc_counter(const shmipc_segment *s, int index)

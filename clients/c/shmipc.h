@@ -1,5 +1,5 @@
 /*
- * shmipc: a C11 client of shm-ipc segments, layout version 2 (docs/FORMAT.md).
+ * shmipc: a C11 client of shm-ipc segments, layout versions 2 and 3 (docs/FORMAT.md).
  *
  * A segment is a file (by default /dev/shm/NAME) holding a header, one lock word per page and the data pages.
  * Every read is a consistent snapshot of the bytes it covers and every write is atomic, across pages too, with
@@ -27,6 +27,11 @@
  * with O_CLOEXEC). After fork() the child must not write through a handle it inherited (shmipc_write refuses with
  * SHMIPC_ERR_FORKED): it calls shmipc_close on it, which closes only the child's copy, and opens the segment again.
  *
+ * Leases (layout version 3, FORMAT.md section 7.6): a segment a Java program created with leases(true) has a lease
+ * word per page. This client reads such a segment as any other; its writes leave alone the pages whose lease is held
+ * by another live process's exclusive writer (SHMIPC_ERR_LEASED, nothing written), and void the lease of a dead
+ * one. It never creates leased segments nor takes leases.
+ *
  * Signals: a write may be interrupted by a signal handler only if the handler returns; a handler that longjmps out
  * of shmipc_write leaves its pages held until the process exits. A file truncated by another process while mapped
  * raises SIGBUS on access, as with any mapping.
@@ -41,8 +46,10 @@
 extern "C" {
 #endif
 
-/** The layout version this client reads and writes. */
+/** The layout version this client creates; it reads and writes this one and SHMIPC_LEASES_LAYOUT_VERSION. */
 #define SHMIPC_LAYOUT_VERSION 2
+/** Version 2 plus a lease word per page (FORMAT.md sections 3.2 and 7.6), created by Java's leases(true). */
+#define SHMIPC_LEASES_LAYOUT_VERSION 3
 /** "SHMIPC\0\0" read as a little-endian 64-bit integer. */
 #define SHMIPC_MAGIC UINT64_C(0x00004350494D4853)
 #define SHMIPC_HEADER_LENGTH 4096
@@ -98,7 +105,13 @@ enum shmipc_error {
     /** Every owner slot of the segment is held by a live process. */
     SHMIPC_ERR_NO_SLOT = -10,
     /** A write through a handle inherited across fork(); open the segment again in the child. */
-    SHMIPC_ERR_FORKED = -11
+    SHMIPC_ERR_FORKED = -11,
+    /**
+     * A write covered a page leased to another live process's exclusive writer (layout version 3, FORMAT.md
+     * section 7.6); nothing was written. shmipc_error_page() and shmipc_error_slot() name the page and the
+     * lease holder's owner slot [PageLeasedException].
+     */
+    SHMIPC_ERR_LEASED = -12
 };
 
 /** Options of create and open; initialise with shmipc_options_init, then change what you need. */
@@ -149,7 +162,10 @@ int shmipc_unlink(const char *name, const char *directory);
 /** Unmaps the segment and closes the descriptor, which releases the owner slot. NULL is ignored. */
 void shmipc_close(shmipc_segment *segment);
 
-/** Atomically copies length bytes from src to offset [offset, offset + length) of the data area. */
+/**
+ * Atomically copies length bytes from src to offset [offset, offset + length) of the data area. In a segment with
+ * lease words, fails with SHMIPC_ERR_LEASED, writing nothing, if a page it covers is leased to another live process.
+ */
 int shmipc_write(shmipc_segment *segment, int64_t offset, const void *src, int64_t length);
 
 /**
@@ -171,6 +187,16 @@ int shmipc_await_change(shmipc_segment *segment, int32_t page, uint64_t seen, in
 /** The raw lock word of page (for tools and tests); 0 for a page out of range. */
 uint64_t shmipc_lock_word(const shmipc_segment *segment, int32_t page);
 
+/** Whether the segment has lease words (layout version 3): 1 or 0. */
+int shmipc_has_leases(const shmipc_segment *segment);
+
+/**
+ * The lease word of page (for tools and tests): the owner slot whose exclusive writer holds the page's lease, or 0
+ * if none; always 0 without lease words or for a page out of range. A dead process's lease stays until a writer of
+ * the page, or the next claimer of its slot, clears it.
+ */
+int64_t shmipc_lease_holder(const shmipc_segment *segment, int32_t page);
+
 /** The value of header counter index (0 to 7); 0 for an index out of range. */
 int64_t shmipc_counter(const shmipc_segment *segment, int index);
 
@@ -189,8 +215,10 @@ const char *shmipc_path(const shmipc_segment *segment);
 
 /** The calling thread's message for its last failed call ("" if none). */
 const char *shmipc_last_error(void);
-/** The page of the calling thread's last SHMIPC_ERR_TORN (or -1). */
+/** The page of the calling thread's last SHMIPC_ERR_TORN, SHMIPC_ERR_LOST or SHMIPC_ERR_LEASED (or -1). */
 int32_t shmipc_error_page(void);
+/** The lease holder's owner slot of the calling thread's last SHMIPC_ERR_LEASED (or 0). */
+int shmipc_error_slot(void);
 /** A short name of an error code ("torn page", ...). */
 const char *shmipc_strerror(int code);
 

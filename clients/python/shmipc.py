@@ -1,4 +1,4 @@
-"""shmipc: a Python client of shm-ipc segments, layout version 2 (docs/FORMAT.md).
+"""shmipc: a Python client of shm-ipc segments, layout versions 2 and 3 (docs/FORMAT.md).
 
 Standard library only (Python 3.11+, Linux on x86-64 or aarch64). A segment is a file, by default
 /dev/shm/NAME, holding a header, one lock word per page and the data pages. Every read is a consistent snapshot
@@ -33,6 +33,10 @@ How it is done, and why that is enough
 * Owner slots: ``fcntl(F_OFD_SETLK)`` on the segment's descriptor, opened with ``O_CLOEXEC``. Each handle has
   its own slot. After ``os.fork()`` a child must not write through a handle it inherited (``write`` raises
   :class:`ForkedHandleError`): it opens the segment again.
+* Leases (layout version 3, FORMAT.md section 7.6): a segment a Java program created with ``leases(true)`` has a
+  lease word per page. This module reads such a segment as any other; its writes leave alone the pages whose lease
+  is held by another live process's exclusive writer (:class:`PageLeasedError`, nothing written), and void the
+  lease of a dead one. It never creates leased segments nor takes leases.
 * Exceptions raised inside a write (``KeyboardInterrupt`` from a signal handler, a failing test hook) release
   every page the write holds before they propagate; the data copy is one C call, so it either happened whole or
   not at all.
@@ -57,14 +61,17 @@ import time
 __all__ = [
     "create", "open", "unlink", "Segment", "SharedMemoryError", "SegmentNotFoundError", "SegmentExistsError",
     "InvalidSegmentError", "SegmentNotReadyError", "SegmentAccessDeniedError", "SegmentIOError", "TornPageError",
-    "LostOwnershipError", "NoFreeSlotError", "ForkedHandleError", "LAYOUT_VERSION", "COUNTERS",
+    "LostOwnershipError", "NoFreeSlotError", "ForkedHandleError", "PageLeasedError", "LAYOUT_VERSION",
+    "LEASES_LAYOUT_VERSION", "COUNTERS",
 ]
 
 # --------------------------------------------------------------------------------------------------------------
 # Layout (FORMAT.md section 3)
 # --------------------------------------------------------------------------------------------------------------
 
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 2  # the version this module creates; it reads and writes this one and LEASES_LAYOUT_VERSION
+LEASES_LAYOUT_VERSION = 3  # version 2 plus a lease word per page (sections 3.2 and 7.6), made by Java's leases(true)
+LEASE_WORD_OFFSET = 8  # layout version 3: page p's lease word is 8 bytes after its lock word, in the same entry
 MAGIC = 0x00004350494D4853  # "SHMIPC\0\0", little-endian
 HEADER_LENGTH = 4096
 LOCK_STRIDE = 128
@@ -102,6 +109,7 @@ LIVENESS_RECHECK_NS = 10_000_000
 SPIN_ITERATIONS = 50
 YIELD_ITERATIONS = 10
 INIT_POLL = 0.001
+LEASE_BACKOFF_NS = 50_000  # a waiter that may not set W on a held leased page backs off this long (section 7.3)
 FILL_CHUNK = 1 << 20
 
 
@@ -162,6 +170,19 @@ class NoFreeSlotError(SharedMemoryError):
 
 class ForkedHandleError(SharedMemoryError):
     """A write through a handle inherited across fork(); open the segment again in the child."""
+
+
+class PageLeasedError(SharedMemoryError):
+    """A write covered a page leased to another live process's exclusive writer (layout version 3, FORMAT.md
+    section 7.6); nothing was written [PageLeasedException]. ``.page``: the page; ``.holder_slot``: the lease
+    holder's owner slot."""
+
+    def __init__(self, segment, page, holder_slot):
+        super().__init__(f"page {page} of segment '{segment}' is leased to the exclusive writer of owner slot "
+                         f"{holder_slot} (another live process): only it may write the page until it closes the "
+                         f"writer or exits; nothing was written")
+        self.page = page
+        self.holder_slot = holder_slot
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -435,7 +456,7 @@ def create(name, pages=1, page_size=DEFAULT_PAGE_SIZE, *, directory=None, mode=0
         header = mapping.mm
         struct.pack_into("<iiiiqqqqq", header, OFF_VERSION, LAYOUT_VERSION, HEADER_LENGTH, page_size, pages,
                          HEADER_LENGTH, _data_offset(pages), length, time.time_ns() // 1_000_000, os.getpid())
-        segment = Segment(name, path, mapping, page_size, pages, recovery_timeout, max_sleep)
+        segment = Segment(name, path, mapping, page_size, pages, recovery_timeout, max_sleep, leases=False)
         segment._claim_slot()
         # Publish: whoever loads the magic with acquire and sees it sees every field above.
         _c_store(mapping.base, MAGIC, _RELEASE)
@@ -510,7 +531,7 @@ def open(name, *, directory=None, init_timeout=DEFAULT_INIT_TIMEOUT, recovery_ti
                 f"{where} is owned by uid {opened.st_uid}, not by this process's effective uid {os.geteuid()}; "
                 f"refusing it (a file planted by another user?). Pass allow_foreign_owner=True if that user is "
                 f"trusted")
-        page_size, page_count = _await_header(fd, init_ns, init_timeout, where)
+        page_size, page_count, version = _await_header(fd, init_ns, init_timeout, where)
         length = _data_offset(page_count) + page_size * page_count
         mapping = _Mapping(fd, length, mmap.PROT_READ | mmap.PROT_WRITE)
     except BaseException as ex:
@@ -518,7 +539,8 @@ def open(name, *, directory=None, init_timeout=DEFAULT_INIT_TIMEOUT, recovery_ti
         if isinstance(ex, OSError):
             raise _io_error(ex, f"cannot open {where}") from None
         raise
-    segment = Segment(name, path, mapping, page_size, page_count, recovery_timeout, max_sleep)
+    segment = Segment(name, path, mapping, page_size, page_count, recovery_timeout, max_sleep,
+                      leases=version == LEASES_LAYOUT_VERSION)
     try:
         segment._claim_slot()
     except BaseException:
@@ -529,7 +551,8 @@ def open(name, *, directory=None, init_timeout=DEFAULT_INIT_TIMEOUT, recovery_ti
 
 
 def _await_header(fd, init_ns, init_timeout, where):
-    """Section 5 steps 3 and 4: wait for the magic, then validate every field. Returns (page size, page count)."""
+    """Section 5 steps 3 and 4: wait for the magic, then validate every field. Returns (page size, page count,
+    layout version)."""
     deadline = time.monotonic_ns() + init_ns
     header = None
     try:
@@ -559,11 +582,12 @@ def _await_header(fd, init_ns, init_timeout, where):
 def _validate_header(h, actual_length, where):
     version, header_length, page_size, page_count = struct.unpack_from("<iiii", h, OFF_VERSION)
     if version == 1:
-        raise InvalidSegmentError(f"{where} has layout version 1; this library reads version {LAYOUT_VERSION}: "
-                                  f"recreate the segment")
-    if version != LAYOUT_VERSION:
+        raise InvalidSegmentError(f"{where} has layout version 1; this library reads version {LAYOUT_VERSION} and "
+                                  f"{LEASES_LAYOUT_VERSION}: recreate the segment")
+    if version not in (LAYOUT_VERSION, LEASES_LAYOUT_VERSION):
         raise InvalidSegmentError(f"{where} has layout version {version}; this library reads version "
-                                  f"{LAYOUT_VERSION}")
+                                  f"{LAYOUT_VERSION} and {LEASES_LAYOUT_VERSION} ({LEASES_LAYOUT_VERSION} is "
+                                  f"{LAYOUT_VERSION} with lease words)")
     if header_length != HEADER_LENGTH:
         raise InvalidSegmentError(f"{where} has header length {header_length}, expected {HEADER_LENGTH}")
     problem = _geometry_problem(page_size, page_count)
@@ -581,7 +605,7 @@ def _validate_header(h, actual_length, where):
     if actual_length != file_length:
         raise InvalidSegmentError(f"{where} is {actual_length} bytes long but its header ({page_count} pages of "
                                   f"{page_size} bytes) needs {file_length}: the file was truncated or extended")
-    return page_size, page_count
+    return page_size, page_count, version
 
 
 def unlink(name, directory=None):
@@ -610,7 +634,7 @@ class Segment:
     later calls raise ValueError). The mapping and the descriptor, and with it the owner slot, are released when
     the handle is closed and no call is using them."""
 
-    def __init__(self, name, path, mapping, page_size, page_count, recovery_timeout, max_sleep):
+    def __init__(self, name, path, mapping, page_size, page_count, recovery_timeout, max_sleep, leases=False):
         self.name = name
         self.path = path
         self.page_size = page_size
@@ -619,6 +643,7 @@ class Segment:
         self.data_offset = _data_offset(page_count)
         self.file_length = self.data_offset + self.capacity
         self.owner_slot = 0
+        self.leases = leases  # layout version 3: every lock-table entry has a lease word (sections 3.2, 7.6)
         self._mapping = mapping
         self._page_shift = page_size.bit_length() - 1
         self._recovery_ns = _check_seconds(recovery_timeout, "recovery_timeout")
@@ -646,7 +671,8 @@ class Segment:
 
     def __repr__(self):
         return (f"Segment(name={self.name!r}, path={self.path!r}, pages={self.page_count}, "
-                f"page_size={self.page_size}, slot={self.owner_slot}{', closed' if self.closed else ''})")
+                f"page_size={self.page_size}, slot={self.owner_slot}{', leases' if self.leases else ''}"
+                f"{', closed' if self.closed else ''})")
 
     def _use(self):
         mapping = self._mapping
@@ -672,7 +698,8 @@ class Segment:
         raise NoFreeSlotError(f"segment {self.path}: all {MAX_OWNER} owner slots are held by live processes")
 
     def _recover_slot(self, slot):
-        """Having just claimed `slot`, release as torn every page still held by its dead previous holder."""
+        """Having just claimed `slot`, release as torn every page still held by its dead previous holder; then, in
+        layout version 3, clear every lease word naming that slot (its leases died with it)."""
         base = self._mapping.base
         for page in range(self.page_count):
             address = base + HEADER_LENGTH + page * LOCK_STRIDE
@@ -684,6 +711,10 @@ class Segment:
                     if w & WAITERS:
                         _futex_wake(address)
                     break
+        if not self.leases:
+            return
+        for page in range(self.page_count):
+            _cas(base + HEADER_LENGTH + page * LOCK_STRIDE + LEASE_WORD_OFFSET, slot, 0)
 
     def _slot_is_dead(self, fd, slot):
         try:
@@ -722,8 +753,13 @@ class Segment:
 
     def _sleep_on(self, base, address, w, timeout_ns):
         """Section 7.3, sleep(). Sets W with a compare-and-swap if clear (if that fails the word changed: returns the
-        new value, no sleep); then sleeps in FUTEX_WAIT at most timeout_ns and returns the reloaded word."""
+        new value, no sleep); then sleeps in FUTEX_WAIT at most timeout_ns and returns the reloaded word. In layout
+        version 3, W is never set on a held page whose lease word is not 0 (its holder may release it with a plain
+        store, which would erase W): the waiter backs off instead and returns the reloaded word."""
         if not w & WAITERS:
+            if self.leases and w & HELD and _load_acquire(address + LEASE_WORD_OFFSET) != 0:
+                time.sleep(min(timeout_ns, self._max_sleep_ns, LEASE_BACKOFF_NS) / 1e9)
+                return _load_acquire(address)
             swapped, current = _cas(address, w, w | WAITERS)
             if not swapped:
                 return current
@@ -832,6 +868,9 @@ class Segment:
             raise LostOwnershipError(self.name, lost)
 
     def _lock_page(self, mapping, page, intent, index):
+        """Takes `page` for this write (section 7.1) and returns the word it set; in layout version 3, raises
+        PageLeasedError holding nothing (a page taken over from a dead holder and then found leased is given back
+        torn, as a failed write's)."""
         base = mapping.base
         address = base + HEADER_LENGTH + page * LOCK_STRIDE
         w = _load_acquire(address)
@@ -843,8 +882,18 @@ class Segment:
                     self._count(base, WRITE_CONTENDED)
                 w, took = self._await_page(mapping, page, w, True, intent, index)
                 if took:
+                    if self.leases:  # after a take-over (section 10): the same check
+                        try:
+                            self._check_lease(mapping, page)
+                        except PageLeasedError:
+                            self._release_page(base, page, w, False, False)  # T, set by the take-over, stays
+                            intent[0] = None
+                            raise
                     return w
                 continue
+            if self.leases:
+                intent[0] = None  # no compare-and-swap of this write can be in flight on this page
+                self._check_lease(mapping, page)
             new = ((w & ~OWNER_MASK) + ONE) & MASK64 | self.owner_slot
             intent[0] = (index, new)
             swapped, w = _cas(address, w, new)
@@ -853,6 +902,23 @@ class Segment:
             if not contended:
                 contended = True
                 self._count(base, WRITE_CONTENDED)
+
+    def _check_lease(self, mapping, page):
+        """Section 7.6, layout version 3, before the compare-and-swap that takes free `page` (its word loaded before
+        this call): raises PageLeasedError for a page leased to another live process (the page untouched); voids the
+        lease of a dead one. The take's compare-and-swap from the word loaded before fails if a lease was granted
+        since then."""
+        address = mapping.base + HEADER_LENGTH + page * LOCK_STRIDE + LEASE_WORD_OFFSET
+        holder = _load_acquire(address)
+        if holder == 0 or holder == self.owner_slot:
+            return
+        if not self._lease_holder_is_dead(mapping.fd, holder):
+            raise PageLeasedError(self.name, page, holder)
+        _cas(address, holder, 0)  # a dead process's lease is void
+
+    def _lease_holder_is_dead(self, fd, holder):
+        """A value outside 1..16383 names no slot a process can hold."""
+        return holder > MAX_OWNER or self._slot_is_dead(fd, holder)
 
     def _release_all(self, mapping, first, offset, length, held, intent, copy_state):
         """Releases every page this write holds; returns the first page found lost, or None. Safe to resume after
@@ -1027,6 +1093,15 @@ class Segment:
         """The raw lock word of `page` (for tools and tests)."""
         self._check_page(page)
         return _load_acquire(self._use().base + HEADER_LENGTH + page * LOCK_STRIDE)
+
+    def lease_holder(self, page):
+        """The lease word of `page` (for tools and tests): the owner slot whose exclusive writer holds the page's
+        lease, or 0 if none; always 0 without lease words. A dead process's lease stays until a writer of the page,
+        or the next claimer of its slot, clears it."""
+        self._check_page(page)
+        if not self.leases:
+            return 0
+        return _load_acquire(self._use().base + HEADER_LENGTH + page * LOCK_STRIDE + LEASE_WORD_OFFSET)
 
     def counter(self, index):
         """The value of header counter `index` (0 to 7; names in COUNTERS)."""

@@ -6,7 +6,9 @@
  *   create   DIR NAME PAGES PAGE_SIZE              create; print "OK slot=S"
  *   open     DIR NAME INIT_MS [allow-foreign]      open; print "OK pageSize=.. pageCount=.. slot=S"
  *   info     DIR NAME                              print "pageSize=.. pageCount=.. dataOffset=.. fileLength=.." and
- *                                                  a line "versions=v0,v1,..."
+ *                                                  a line "versions=v0,v1,..."; for a segment with lease words
+ *                                                  (layout version 3) a third line "leases=h0,h1,..." (each
+ *                                                  page's lease holder slot, 0 for none)
  *   fill     DIR NAME OFFSET LENGTH BYTE [REC_MS]  one write of LENGTH bytes of value BYTE (recovery timeout
  *                                                  REC_MS, default 1000); print "OK"
  *   check    DIR NAME OFFSET LENGTH BYTE [REC_MS]  one read; "OK" if every byte is BYTE,
@@ -23,7 +25,9 @@
  *   unlink   DIR NAME                              print "OK"
  *
  * Failures print "ERROR <kind> <message>" and exit with 3; kind is one of arg, not-found, exists, invalid,
- * not-ready, access, io, torn, lost, no-slot, forked.
+ * not-ready, access, io, torn, lost, no-slot, forked, leased. A torn page prints "ERROR torn page=P <message>"; a
+ * write refused because a page is leased to another live process's exclusive writer (layout version 3) prints
+ * "ERROR leased page=P slot=S <message>", S the lease holder's owner slot.
  *
  * The stress pattern: word i of the range holds value + i * STEP (modulo 2^64), value = ID << 48 | sequence. A
  * snapshot that mixes two writes breaks it wherever the seam falls.
@@ -56,6 +60,7 @@ static const char *kind(int code)
     case SHMIPC_ERR_LOST: return "lost";
     case SHMIPC_ERR_NO_SLOT: return "no-slot";
     case SHMIPC_ERR_FORKED: return "forked";
+    case SHMIPC_ERR_LEASED: return "leased";
     default: return "unknown";
     }
 }
@@ -64,6 +69,8 @@ static int error(int code)
 {
     if (code == SHMIPC_ERR_TORN)
         printf("ERROR torn page=%d %s\n", shmipc_error_page(), shmipc_last_error());
+    else if (code == SHMIPC_ERR_LEASED)
+        printf("ERROR leased page=%d slot=%d %s\n", shmipc_error_page(), shmipc_error_slot(), shmipc_last_error());
     else
         printf("ERROR %s %s\n", kind(code), shmipc_last_error());
     fflush(stdout);
@@ -213,6 +220,12 @@ int main(int argc, char **argv)
             printf(p == 0 ? "%llu" : ",%llu", (unsigned long long)v);
         }
         printf("\n");
+        if (shmipc_has_leases(seg)) {
+            printf("leases=");
+            for (int32_t p = 0; p < pages; p++)
+                printf(p == 0 ? "%lld" : ",%lld", (long long)shmipc_lease_holder(seg, p));
+            printf("\n");
+        }
     } else if (strcmp(cmd, "counters") == 0) {
         printf("counters=");
         for (int i = 0; i < SHMIPC_COUNTER_SLOTS; i++)

@@ -1,7 +1,8 @@
 /*
  * Unit tests of the C client: life cycle, validation of hostile files, the lock protocol under concurrent threads,
  * dead-owner recovery after SIGKILL (by waiting readers and writers, and by slot claim), lost ownership, the W
- * bit and futex wake-ups, fork and O_CLOEXEC. Run by `make test` and scripts/test-clients.sh, as root or not.
+ * bit and futex wake-ups, fork and O_CLOEXEC, page leases of layout version 3. Run by `make test` and
+ * scripts/test-clients.sh, as root or not.
  * Prints one line per test and exits non-zero if any check failed.
  */
 #define _GNU_SOURCE
@@ -336,8 +337,10 @@ static void test_hostile_files(void)
     shmipc_close(s);
 
     patched("magic", 0, 8, 0x4E4F545345474D54, SHMIPC_ERR_INVALID, "magic");
-    patched("v1", 8, 4, 1, SHMIPC_ERR_INVALID, "layout version 1; this library reads version 2: recreate");
-    patched("v3", 8, 4, 3, SHMIPC_ERR_INVALID, "layout version 3");
+    patched("v1", 8, 4, 1, SHMIPC_ERR_INVALID, "layout version 1; this library reads version 2 and 3: recreate");
+    patched("v4", 8, 4, 4, SHMIPC_ERR_INVALID, "layout version 4; this library reads version 2 and 3");
+    patched("v0", 8, 4, 0, SHMIPC_ERR_INVALID, "layout version 0; this library reads version 2 and 3");
+    patched("vneg", 8, 4, -3, SHMIPC_ERR_INVALID, "layout version -3; this library reads version 2 and 3");
     patched("hlen", 12, 4, 8192, SHMIPC_ERR_INVALID, "8192");
     patched("psize", 16, 4, 1000, SHMIPC_ERR_INVALID, "1000");
     patched("psmall", 16, 4, 32, SHMIPC_ERR_INVALID, "32");
@@ -709,6 +712,256 @@ static void test_release_keeps_a_waiters_bit_benign_and_detects_lost_ownership(v
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
+/* Layout version 3: page leases (FORMAT.md section 7.6)                                                        */
+/* ---------------------------------------------------------------------------------------------------------- */
+
+/*
+ * A layout-version-3 segment as a Java program with leases(true) makes it: a fresh version-2 file whose version
+ * field says 3 (the lease words, bytes 8 to 15 of each lock-table entry, start at 0, as in a new version-3 file).
+ * The creating handle is closed, so the handles the tests open see version 3.
+ */
+static void make_leased(const char *name, int32_t pages, int32_t page_size)
+{
+    shmipc_segment *creator = create_seg(name, pages, page_size);
+    shmipc_close(creator);
+    size_t len;
+    unsigned char *m = map_file(name, &len);
+    int32_t version = 3;
+    memcpy(m + 8, &version, 4);
+    munmap(m, len);
+}
+
+static _Atomic uint64_t *lease_at(unsigned char *map, int page)
+{
+    return (_Atomic uint64_t *)(map + 4096 + page * 128 + 8);
+}
+
+static int page_bytes_are(unsigned char *map, int64_t data_offset, int page, int page_size, unsigned char value)
+{
+    for (int i = 0; i < page_size; i++)
+        if (map[data_offset + (int64_t)page * page_size + i] != value) return 0;
+    return 1;
+}
+
+static void test_leased_segments_open_and_read_and_write_unleased_pages(void)
+{
+    make_leased("v3", 2, 4096);
+    shmipc_segment *a = open_seg("v3", 1000);
+    CHECK(shmipc_has_leases(a), "a version-3 segment has lease words");
+    CHECK(shmipc_lease_holder(a, 0) == 0 && shmipc_lease_holder(a, 1) == 0, "no page leased");
+    unsigned char buf[8192];
+    memset(buf, 0x31, sizeof buf);
+    CHECK_RC(shmipc_write(a, 0, buf, sizeof buf), SHMIPC_OK);
+    memset(buf, 0, sizeof buf);
+    CHECK_RC(shmipc_read(a, 0, buf, sizeof buf), SHMIPC_OK);
+    CHECK(buf[0] == 0x31 && buf[8191] == 0x31, "read back");
+    uint64_t v;
+    shmipc_version(a, 1, &v);
+    CHECK(v == 1, "version %llu", (unsigned long long)v);
+    CHECK(shmipc_lease_holder(a, 0) == 0, "writing an unleased page leases nothing");
+    shmipc_segment *v2 = create_seg("v2", 1, 64);
+    CHECK(!shmipc_has_leases(v2) && shmipc_lease_holder(v2, 0) == 0, "a version-2 segment has none");
+    shmipc_close(v2);
+    shmipc_close(a);
+}
+
+static void test_a_page_leased_to_a_live_process_is_refused_untouched(void)
+{
+    make_leased("leased", 3, 4096);
+    /* The leaseholder: a live slot (each handle holds its own OFD lock, which a probe from another handle sees). */
+    shmipc_segment *holder = open_seg("leased", 1000);
+    shmipc_segment *w = open_seg("leased", 1000);
+    int slot = shmipc_owner_slot(holder);
+    unsigned char buf[3 * 4096];
+    memset(buf, 0x11, sizeof buf);
+    CHECK_RC(shmipc_write(w, 0, buf, sizeof buf), SHMIPC_OK);
+    size_t len;
+    unsigned char *m = map_file("leased", &len);
+    int64_t data = shmipc_data_offset(w);
+    atomic_store(lease_at(m, 1), (uint64_t)slot);
+    CHECK(shmipc_lease_holder(w, 1) == slot, "lease holder %lld", (long long)shmipc_lease_holder(w, 1));
+
+    /* Reads of a leased page work as any. */
+    memset(buf, 0, sizeof buf);
+    CHECK_RC(shmipc_read(w, 0, buf, sizeof buf), SHMIPC_OK);
+    CHECK(buf[4096] == 0x11 && buf[3 * 4096 - 1] == 0x11, "read the leased page");
+
+    /* A write of the leased page alone: refused, naming page and slot; its word and bytes unchanged. */
+    uint64_t words[3];
+    for (int p = 0; p < 3; p++) words[p] = shmipc_lock_word(w, p);
+    memset(buf, 0x22, sizeof buf);
+    CHECK_RC(shmipc_write(w, 4096, buf, 4096), SHMIPC_ERR_LEASED);
+    CHECK(shmipc_error_page() == 1 && shmipc_error_slot() == slot, "error page %d slot %d (holder %d)",
+          shmipc_error_page(), shmipc_error_slot(), slot);
+    char mention[64];
+    snprintf(mention, sizeof mention, "owner slot %d", slot);
+    CHECK(strstr(shmipc_last_error(), "page 1 ") != NULL && strstr(shmipc_last_error(), mention) != NULL,
+          "message names the page and the slot");
+    CHECK(shmipc_lock_word(w, 1) == words[1], "page 1's lock word unchanged: %#llx, was %#llx",
+          (unsigned long long)shmipc_lock_word(w, 1), (unsigned long long)words[1]);
+    CHECK(page_bytes_are(m, data, 1, 4096, 0x11), "page 1's bytes unchanged");
+
+    /* A write across pages 0 to 2, refused at page 1: page 0 was taken and is given back unwritten and not torn,
+       page 1 is untouched, page 2 was never taken. */
+    CHECK_RC(shmipc_write(w, 100, buf, 3 * 4096 - 200), SHMIPC_ERR_LEASED);
+    CHECK(shmipc_error_page() == 1, "error page %d", shmipc_error_page());
+    uint64_t w0 = shmipc_lock_word(w, 0);
+    CHECK(w0 == words[0] + 2 * SHMIPC_SEQ_ONE, "page 0 given back (one more version, no owner, no T): %#llx",
+          (unsigned long long)w0);
+    CHECK(shmipc_lock_word(w, 1) == words[1] && shmipc_lock_word(w, 2) == words[2], "pages 1 and 2 unchanged");
+    CHECK(page_bytes_are(m, data, 0, 4096, 0x11) && page_bytes_are(m, data, 1, 4096, 0x11) &&
+              page_bytes_are(m, data, 2, 4096, 0x11),
+          "no byte written");
+    CHECK(atomic_load(lease_at(m, 1)) == (uint64_t)slot, "the lease stays");
+
+    /* The leaseholder's own slot writes it; the other pages stay writable by anyone. */
+    CHECK_RC(shmipc_write(holder, 4096, buf, 4096), SHMIPC_OK);
+    CHECK_RC(shmipc_write(w, 0, buf, 4096), SHMIPC_OK);
+    CHECK(page_bytes_are(m, data, 1, 4096, 0x22) && page_bytes_are(m, data, 0, 4096, 0x22), "written");
+    CHECK(shmipc_counter(w, SHMIPC_COUNTER_OWNER_RECOVERIES) == 0, "no recovery");
+    munmap(m, len);
+    shmipc_close(w);
+    shmipc_close(holder);
+}
+
+static void test_a_dead_processs_lease_is_cleared_by_the_next_writer(void)
+{
+    make_leased("lease-dead", 2, 4096);
+    shmipc_segment *w = open_seg("lease-dead", 1000);
+    shmipc_segment *gone = open_seg("lease-dead", 1000);
+    int dead = shmipc_owner_slot(gone);
+    shmipc_close(gone); /* its slot's lock is gone: whoever held that slot is dead */
+    size_t len;
+    unsigned char *m = map_file("lease-dead", &len);
+    atomic_store(lease_at(m, 0), (uint64_t)dead);
+    atomic_store(lease_at(m, 1), UINT64_C(20000)); /* names no slot a process can hold: void too */
+    unsigned char buf[8192];
+    memset(buf, 0x44, sizeof buf);
+    CHECK_RC(shmipc_write(w, 0, buf, sizeof buf), SHMIPC_OK);
+    CHECK(atomic_load(lease_at(m, 0)) == 0 && atomic_load(lease_at(m, 1)) == 0, "leases cleared: %llu %llu",
+          (unsigned long long)atomic_load(lease_at(m, 0)), (unsigned long long)atomic_load(lease_at(m, 1)));
+    CHECK(page_bytes_are(m, shmipc_data_offset(w), 0, 4096, 0x44) &&
+              page_bytes_are(m, shmipc_data_offset(w), 1, 4096, 0x44),
+          "written");
+    munmap(m, len);
+    shmipc_close(w);
+}
+
+static void test_claiming_a_dead_slot_clears_its_leases(void)
+{
+    make_leased("lease-claim", 3, 4096);
+    shmipc_segment *keep = open_seg("lease-claim", 1000);
+    shmipc_segment *gone = open_seg("lease-claim", 1000);
+    int dead = shmipc_owner_slot(gone);
+    shmipc_close(gone);
+    size_t len;
+    unsigned char *m = map_file("lease-claim", &len);
+    atomic_store(lease_at(m, 0), (uint64_t)dead);
+    atomic_store(lease_at(m, 1), (uint64_t)shmipc_owner_slot(keep));
+    atomic_store(lease_at(m, 2), (uint64_t)dead);
+    shmipc_segment *fresh = open_seg("lease-claim", 1000); /* claims the lowest free slot: the dead one */
+    CHECK(shmipc_owner_slot(fresh) == dead, "claimed slot %d, the dead one was %d", shmipc_owner_slot(fresh), dead);
+    CHECK(atomic_load(lease_at(m, 0)) == 0 && atomic_load(lease_at(m, 2)) == 0, "the dead slot's leases cleared");
+    CHECK(atomic_load(lease_at(m, 1)) == (uint64_t)shmipc_owner_slot(keep), "a live slot's lease stays");
+    for (int p = 0; p < 3; p++)
+        CHECK(shmipc_lock_word(fresh, p) == 0, "page %d's lock word untouched: %#llx", p,
+              (unsigned long long)shmipc_lock_word(fresh, p));
+    munmap(m, len);
+    shmipc_close(fresh);
+    shmipc_close(keep);
+}
+
+static void test_a_page_taken_over_and_found_leased_is_given_back_torn(void)
+{
+    make_leased("lease-over", 2, 4096);
+    shmipc_segment *holder = open_seg("lease-over", 1000);
+    shmipc_segment *w = open_seg("lease-over", 50);
+    int dead = kill_writer_mid_write("lease-over", 0, 100, 0x33); /* page 0 held by a dead slot */
+    CHECK(dead > 0, "child slot %d", dead);
+    size_t len;
+    unsigned char *m = map_file("lease-over", &len);
+    /* The dead writer took the page before a live process's lease was granted (FORMAT.md section 7.6). */
+    atomic_store(lease_at(m, 0), (uint64_t)shmipc_owner_slot(holder));
+    unsigned char buf[4096];
+    memset(buf, 0x55, sizeof buf);
+    CHECK_RC(shmipc_write(w, 0, buf, sizeof buf), SHMIPC_ERR_LEASED);
+    CHECK(shmipc_error_page() == 0 && shmipc_error_slot() == shmipc_owner_slot(holder), "page %d slot %d",
+          shmipc_error_page(), shmipc_error_slot());
+    CHECK(shmipc_counter(w, SHMIPC_COUNTER_OWNER_RECOVERIES) == 1, "taken over first");
+    uint64_t word = shmipc_lock_word(w, 0);
+    CHECK(!(word & SHMIPC_HELD_BIT) && (word & SHMIPC_TORN_BIT) && (word & SHMIPC_OWNER_MASK) == 0,
+          "given back torn: %#llx", (unsigned long long)word);
+    CHECK(m[shmipc_data_offset(w)] == 0x33, "this write wrote nothing: %#x", m[shmipc_data_offset(w)]);
+    CHECK(atomic_load(lease_at(m, 0)) == (uint64_t)shmipc_owner_slot(holder), "the live lease stays");
+    munmap(m, len);
+    shmipc_close(w);
+    shmipc_close(holder);
+}
+
+struct lease_waiter {
+    shmipc_segment *seg;
+    int kind; /* 0: read page 0, 1: await_change page 0, 2: write page 0, 3: read page 1 */
+    int rc;
+    uint64_t version;
+};
+
+static void *lease_wait_thread(void *p)
+{
+    struct lease_waiter *a = p;
+    unsigned char b[1] = {0x66};
+    if (a->kind == 0) a->rc = shmipc_read(a->seg, 0, b, 1);
+    else if (a->kind == 1) a->rc = shmipc_await_change(a->seg, 0, 0, INT64_C(60000000000), &a->version);
+    else if (a->kind == 2) a->rc = shmipc_write(a->seg, 0, b, 1);
+    else a->rc = shmipc_read(a->seg, 64, b, 1);
+    return NULL;
+}
+
+static void test_waiters_never_set_w_on_a_held_leased_page(void)
+{
+    make_leased("lease-wait", 2, 64);
+    shmipc_segment *holder = open_seg("lease-wait", 1000);
+    shmipc_segment *waiter = open_seg("lease-wait", 1000);
+    size_t len;
+    unsigned char *m = map_file("lease-wait", &len);
+    uint64_t slot = (uint64_t)shmipc_owner_slot(holder);
+    /* Page 0: held by its live leaseholder, which may release it with a plain store. Page 1: held, not leased. */
+    atomic_store(lease_at(m, 0), slot);
+    atomic_store(word_at(m, 0), SHMIPC_SEQ_ONE | slot);
+    atomic_store(word_at(m, 1), SHMIPC_SEQ_ONE | slot);
+    struct lease_waiter waiters[4] = {{waiter, 0, 99, 0}, {waiter, 1, 99, 0}, {waiter, 2, 99, 0}, {waiter, 3, 99, 0}};
+    pthread_t threads[4];
+    for (int i = 0; i < 4; i++) pthread_create(&threads[i], NULL, lease_wait_thread, &waiters[i]);
+    /* Long past the spins and yields: a waiter allowed to sleep has set W by now, as on page 1. */
+    for (int i = 0; i < 3000 && !(atomic_load(word_at(m, 1)) & SHMIPC_WAITERS_BIT); i++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
+    struct timespec t = {0, 200000000};
+    nanosleep(&t, NULL);
+    CHECK(atomic_load(word_at(m, 1)) & SHMIPC_WAITERS_BIT, "the control: W set on the held unleased page: %#llx",
+          (unsigned long long)atomic_load(word_at(m, 1)));
+    CHECK(atomic_load(word_at(m, 0)) == (SHMIPC_SEQ_ONE | slot), "no W on the held leased page: %#llx",
+          (unsigned long long)atomic_load(word_at(m, 0)));
+    /* The leaseholder releases with a plain store and wakes nobody: the waiters notice by polling. */
+    int64_t released = monotonic_ms();
+    atomic_store(word_at(m, 0), UINT64_C(2) << 16);
+    atomic_store(word_at(m, 1), UINT64_C(2) << 16);
+    for (int i = 0; i < 4; i++) pthread_join(threads[i], NULL);
+    CHECK(monotonic_ms() - released < 30000, "the waiters saw the release");
+    CHECK(waiters[0].rc == SHMIPC_OK, "read after the release: %d", waiters[0].rc);
+    CHECK(waiters[1].rc == SHMIPC_OK && waiters[1].version == 1, "await_change: %d version %llu", waiters[1].rc,
+          (unsigned long long)waiters[1].version);
+    CHECK(waiters[2].rc == SHMIPC_ERR_LEASED, "the waiting writer is refused once the page is free: %d",
+          waiters[2].rc);
+    CHECK(waiters[3].rc == SHMIPC_OK, "read of page 1: %d", waiters[3].rc);
+    CHECK(atomic_load(word_at(m, 0)) == (UINT64_C(2) << 16), "the leased page untouched by the waiters: %#llx",
+          (unsigned long long)atomic_load(word_at(m, 0)));
+    munmap(m, len);
+    shmipc_close(waiter);
+    shmipc_close(holder);
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
 /* Slots, fork, O_CLOEXEC                                                                                       */
 /* ---------------------------------------------------------------------------------------------------------- */
 
@@ -805,6 +1058,12 @@ int main(void)
     RUN(test_claiming_a_dead_slot_releases_its_pages);
     RUN(test_a_live_slow_writer_is_never_taken_over);
     RUN(test_release_keeps_a_waiters_bit_benign_and_detects_lost_ownership);
+    RUN(test_leased_segments_open_and_read_and_write_unleased_pages);
+    RUN(test_a_page_leased_to_a_live_process_is_refused_untouched);
+    RUN(test_a_dead_processs_lease_is_cleared_by_the_next_writer);
+    RUN(test_claiming_a_dead_slot_clears_its_leases);
+    RUN(test_a_page_taken_over_and_found_leased_is_given_back_torn);
+    RUN(test_waiters_never_set_w_on_a_held_leased_page);
     RUN(test_closing_one_handle_keeps_the_others_slot);
     RUN(test_descriptor_is_close_on_exec);
     RUN(test_forked_child_cannot_write_through_inherited_handle);

@@ -3,7 +3,9 @@
 
     python3 interop_tool.py create|open|info|fill|check|hold|stress|counters|unlink DIR NAME ...
 
-Failures print "ERROR <kind> <message>" and exit with 3.
+Failures print "ERROR <kind> <message>" and exit with 3; "ERROR torn page=P <message>" for a torn page, and
+"ERROR leased page=P slot=S <message>" for a write refused because a page is leased to another live process's
+exclusive writer (layout version 3). For a segment with lease words, info prints a third line "leases=h0,h1,...".
 """
 
 import os
@@ -31,6 +33,7 @@ KINDS = [
     (shmipc.LostOwnershipError, "lost"),
     (shmipc.NoFreeSlotError, "no-slot"),
     (shmipc.ForkedHandleError, "forked"),
+    (shmipc.PageLeasedError, "leased"),
     ((ValueError, TypeError), "arg"),
 ]
 
@@ -38,6 +41,8 @@ KINDS = [
 def error(ex):
     if isinstance(ex, shmipc.TornPageError):
         print(f"ERROR torn page={ex.page} {ex}", flush=True)
+    elif isinstance(ex, shmipc.PageLeasedError):
+        print(f"ERROR leased page={ex.page} slot={ex.holder_slot} {ex}", flush=True)
     else:
         kind = next((k for cls, k in KINDS if isinstance(ex, cls)), "unknown")
         print(f"ERROR {kind} {ex}", flush=True)
@@ -111,6 +116,8 @@ def main(argv):
             print(f"pageSize={seg.page_size} pageCount={seg.page_count} dataOffset={seg.data_offset} "
                   f"fileLength={seg.file_length}")
             print("versions=" + ",".join(str(seg.version(p)) for p in range(seg.page_count)))
+            if seg.leases:
+                print("leases=" + ",".join(str(seg.lease_holder(p)) for p in range(seg.page_count)))
         elif cmd == "counters":
             print("counters=" + ",".join(str(seg.counter(i)) for i in range(8)))
         elif cmd in ("fill", "hold", "check"):

@@ -448,6 +448,208 @@ class RecoveryTest(_Dir):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Layout version 3: page leases (FORMAT.md section 7.6)
+# ----------------------------------------------------------------------------------------------------------------
+
+def _lease_word(seg, page):
+    """The address of a page's lease word (layout version 3), to change it as a leaseholder would."""
+    return _raw_word(seg, page) + 8
+
+
+class LeaseTest(_Dir):
+    """Segments of layout version 3, as a Java program with leases(true) makes them. "A live process" is another
+    handle of this process: each handle holds its own OFD lock on its slot, which a probe from another handle sees."""
+
+    def make_leased(self, name, pages, page_size):
+        """A fresh version-2 file whose version field says 3 (its lease words start at 0, as in a new version-3
+        file); the creating handle is closed, so the handles the test opens see version 3."""
+        creator = shmipc.create(name, pages, page_size, directory=self.dir)
+        creator.close()
+        del creator
+        with open_writable(self.path(name)) as raw:
+            struct.pack_into("<i", raw, 8, 3)
+
+    def page_bytes(self, seg, page):
+        with open_bytes(self.path(seg.name)) as raw:
+            start = seg.data_offset + page * seg.page_size
+            return raw[start:start + seg.page_size]
+
+    def test_a_leased_segment_opens_reads_and_writes_its_unleased_pages(self):
+        self.make_leased("v3", 2, 4096)
+        seg = self.open("v3")
+        self.assertTrue(seg.leases)
+        self.assertEqual([seg.lease_holder(p) for p in range(2)], [0, 0])
+        seg.write(0, b"\x31" * 8192)
+        self.assertEqual(seg.read(0, 8192), b"\x31" * 8192)
+        self.assertEqual(seg.version(1), 1)
+        self.assertEqual(seg.lease_holder(0), 0, "writing an unleased page leases nothing")
+        v2 = self.create("v2", 1, 64)
+        self.assertFalse(v2.leases)
+        self.assertEqual(v2.lease_holder(0), 0)
+
+    def test_a_page_leased_to_a_live_process_is_refused_untouched(self):
+        self.make_leased("leased", 3, 4096)
+        holder = self.open("leased")
+        w = self.open("leased")
+        w.write(0, b"\x11" * 3 * 4096)
+        _store(_lease_word(w, 1), holder.owner_slot)
+        self.assertEqual(w.lease_holder(1), holder.owner_slot)
+        self.assertEqual(w.read(0, 3 * 4096), b"\x11" * 3 * 4096, "reads of a leased page work as any")
+
+        words = [w.lock_word(p) for p in range(3)]
+        with self.assertRaises(shmipc.PageLeasedError) as refused:
+            w.write(4096, b"\x22" * 4096)
+        self.assertIsInstance(refused.exception, shmipc.SharedMemoryError)
+        self.assertEqual((refused.exception.page, refused.exception.holder_slot), (1, holder.owner_slot))
+        self.assertIn("page 1 ", str(refused.exception))
+        self.assertIn(f"owner slot {holder.owner_slot}", str(refused.exception))
+        self.assertEqual(w.lock_word(1), words[1], "page 1's lock word unchanged")
+        self.assertEqual(self.page_bytes(w, 1), b"\x11" * 4096, "page 1's bytes unchanged")
+
+        # Across pages 0 to 2, refused at page 1: page 0 was taken and is given back unwritten and not torn, page 1
+        # is untouched, page 2 was never taken.
+        with self.assertRaises(shmipc.PageLeasedError) as refused:
+            w.write(100, b"\x22" * (3 * 4096 - 200))
+        self.assertEqual(refused.exception.page, 1)
+        self.assertEqual(w.lock_word(0), words[0] + 2 * shmipc.ONE, "page 0 given back: one more version, no T")
+        self.assertEqual([w.lock_word(1), w.lock_word(2)], words[1:], "pages 1 and 2 unchanged")
+        self.assertEqual([self.page_bytes(w, p) for p in range(3)], [b"\x11" * 4096] * 3, "no byte written")
+        self.assertEqual(w.lease_holder(1), holder.owner_slot, "the lease stays")
+
+        holder.write(4096, b"\x22" * 4096)  # the leaseholder's own slot writes it
+        w.write(0, b"\x22" * 4096)  # the other pages stay writable by anyone
+        self.assertEqual(w.read(0, 8192), b"\x22" * 8192)
+        self.assertEqual(w.counter(shmipc.OWNER_RECOVERIES), 0)
+
+    def test_a_dead_processs_lease_is_cleared_by_the_next_writer(self):
+        self.make_leased("lease-dead", 2, 4096)
+        w = self.open("lease-dead")
+        gone = shmipc.open("lease-dead", directory=self.dir)
+        dead = gone.owner_slot
+        gone.close()
+        del gone  # its slot's lock goes with the descriptor: whoever held that slot is dead
+        _store(_lease_word(w, 0), dead)
+        _store(_lease_word(w, 1), 20000)  # names no slot a process can hold: void too
+        w.write(0, b"\x44" * 8192)
+        self.assertEqual([w.lease_holder(0), w.lease_holder(1)], [0, 0], "leases cleared")
+        self.assertEqual(w.read(0, 8192), b"\x44" * 8192)
+
+    def test_claiming_a_dead_slot_clears_its_leases(self):
+        self.make_leased("lease-claim", 3, 4096)
+        keep = self.open("lease-claim")
+        gone = shmipc.open("lease-claim", directory=self.dir)
+        dead = gone.owner_slot
+        gone.close()
+        del gone
+        for page, holder in ((0, dead), (1, keep.owner_slot), (2, dead)):
+            _store(_lease_word(keep, page), holder)
+        fresh = self.open("lease-claim")  # claims the lowest free slot: the dead one
+        self.assertEqual(fresh.owner_slot, dead)
+        self.assertEqual([fresh.lease_holder(p) for p in range(3)], [0, keep.owner_slot, 0],
+                         "the dead slot's leases cleared, a live slot's kept")
+        self.assertEqual([fresh.lock_word(p) for p in range(3)], [0, 0, 0], "lock words untouched")
+
+    def test_a_page_taken_over_and_found_leased_is_given_back_torn(self):
+        self.make_leased("lease-over", 2, 4096)
+        holder = self.open("lease-over")
+        w = self.open("lease-over", recovery_timeout=0.05)
+        child = _Lines(PY_TOOL + ["hold", self.dir, "lease-over", "0", "100", str(0x33)])
+        child.await_line("PAUSED")
+        child.kill()  # page 0 held by a dead slot
+        # The dead writer took the page before a live process's lease was granted (FORMAT.md section 7.6).
+        _store(_lease_word(w, 0), holder.owner_slot)
+        with self.assertRaises(shmipc.PageLeasedError) as refused:
+            w.write(0, b"\x55" * 4096)
+        self.assertEqual((refused.exception.page, refused.exception.holder_slot), (0, holder.owner_slot))
+        self.assertEqual(w.counter(shmipc.OWNER_RECOVERIES), 1, "taken over first")
+        word = w.lock_word(0)
+        self.assertTrue(not word & shmipc.HELD and word & shmipc.TORN and not word & shmipc.OWNER_MASK,
+                        f"given back torn: {word:#x}")
+        self.assertEqual(self.page_bytes(w, 0)[0], 0x33, "this write wrote nothing")
+        self.assertEqual(w.lease_holder(0), holder.owner_slot, "the live lease stays")
+
+    def test_waiters_never_set_w_on_a_held_leased_page(self):
+        self.make_leased("lease-wait", 2, 64)
+        holder = self.open("lease-wait")
+        waiter = self.open("lease-wait")
+        slot = holder.owner_slot
+        # Page 0: held by its live leaseholder, which may release it with a plain store. Page 1: held, not leased.
+        _store(_lease_word(waiter, 0), slot)
+        _store(_raw_word(waiter, 0), shmipc.ONE | slot)
+        _store(_raw_word(waiter, 1), shmipc.ONE | slot)
+        results = {}
+
+        def wait(kind, call):
+            try:
+                results[kind] = call()
+            except shmipc.SharedMemoryError as ex:
+                results[kind] = ex
+        calls = {"read": lambda: waiter.read(0, 1), "await": lambda: waiter.await_change(0, 0, timeout=60),
+                 "write": lambda: waiter.write(0, b"w"), "control": lambda: waiter.read(64, 1)}
+        threads = [threading.Thread(target=wait, args=item) for item in calls.items()]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 3
+        while not waiter.lock_word(1) & shmipc.WAITERS and time.monotonic() < deadline:
+            time.sleep(0.001)
+        time.sleep(0.2)  # long past the spins and yields: a waiter allowed to sleep has set W by now, as on page 1
+        self.assertTrue(waiter.lock_word(1) & shmipc.WAITERS, "the control: W set on the held unleased page")
+        self.assertEqual(waiter.lock_word(0), shmipc.ONE | slot, "no W on the held leased page")
+        # The leaseholder releases with a plain store and wakes nobody: the waiters notice by polling.
+        released = time.monotonic()
+        _store(_raw_word(waiter, 0), 2 << 16)
+        _store(_raw_word(waiter, 1), 2 << 16)
+        for t in threads:
+            t.join(60)
+        self.assertLess(time.monotonic() - released, 30, "the waiters saw the release")
+        self.assertEqual(results["read"], b"\0")
+        self.assertEqual(results["await"], 1)
+        self.assertIsInstance(results["write"], shmipc.PageLeasedError, "refused once the page is free")
+        self.assertEqual(results["control"], b"\0")
+        self.assertEqual(waiter.lock_word(0), 2 << 16, "the leased page untouched by the waiters")
+
+    def test_the_python_and_c_tools_read_leased_pages_and_report_a_refused_write(self):
+        self.make_leased("tools", 2, 4096)
+        holder = self.open("tools")
+        holder.write(0, b"\x07" * 8192)
+        _store(_lease_word(holder, 1), holder.owner_slot)
+        tools = [PY_TOOL]
+        try:
+            tools.append(c_tool())
+        except unittest.SkipTest as skip:
+            print(f"\n  {skip}", file=sys.stderr)
+        for value, tool in enumerate(tools, 1):
+            with self.subTest(tool=tool[-1]):
+                code, out = run(tool + ["info", self.dir, "tools"])
+                self.assertRegex(out, f"\nversions=[0-9]+,[0-9]+\nleases=0,{holder.owner_slot}\n")
+                code, out = run(tool + ["check", self.dir, "tools", "4096", "4096", "7"])
+                self.assertEqual(out.strip(), "OK")
+                code, out = run(tool + ["fill", self.dir, "tools", "4000", "200", "9"])
+                self.assertEqual(code, 3, out)
+                self.assertTrue(out.startswith(f"ERROR leased page=1 slot={holder.owner_slot} "), out)
+                self.assertIn(f"owner slot {holder.owner_slot}", out)
+                code, out = run(tool + ["fill", self.dir, "tools", "0", "4096", str(value)])
+                self.assertEqual(out.strip(), "OK")
+                self.assertEqual(holder.read(0, 8192), bytes([value]) * 4096 + b"\x07" * 4096)
+
+
+class open_writable:
+    """The bytes of a file, mapped writable."""
+
+    def __init__(self, path):
+        import mmap
+        self.fd = os.open(path, os.O_RDWR)
+        self.mm = mmap.mmap(self.fd, 0, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+
+    def __enter__(self):
+        return self.mm
+
+    def __exit__(self, *exc):
+        self.mm.close()
+        os.close(self.fd)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # C <-> Python
 # ----------------------------------------------------------------------------------------------------------------
 

@@ -1,5 +1,7 @@
 package io.shmipc.interop;
 
+import io.shmipc.ExclusiveWriter;
+import io.shmipc.SharedMemory;
 import io.shmipc.segment.SegmentSecurity;
 import io.shmipc.testing.OtherUsers;
 import io.shmipc.testing.TestDirectory;
@@ -8,9 +10,12 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -19,6 +24,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * ({@code clients/testdata/hostile-files.tsv}): the same refusal (or acceptance), with a message naming the bad
  * value. The cases that need root (giving a file to another user) carry the tag {@value OtherUsers#TAG} and run in
  * the root pass; those that need a non-root user (root ignores file modes) are reported as skipped when run as root.
+ * Besides, the C and Python clients honour a Java exclusive writer's page leases (layout version 3).
  */
 class HostileFilesInteropTest
 {
@@ -62,36 +68,65 @@ class HostileFilesInteropTest
     }
 
     /**
-     * Layout version 3 (lease words for exclusive writers, docs/FORMAT.md section 7.6) is the one place where the
-     * languages differ on purpose: Java reads it; the C and Python clients implement version 2 and must refuse it,
-     * which is what keeps them from writing a leased page.
+     * Layout version 3 (lease words for exclusive writers, docs/FORMAT.md section 7.6) across languages: a Java
+     * exclusive writer publishes on its leased page 0; the C and Python clients read it, are refused a write to it
+     * while Java lives (naming Java's owner slot, and leaving its bytes and its lease alone, also when the write
+     * starts on page 1), and write page 1, which is not leased and which Java reads. The exclusive writer goes on
+     * writing after each refusal, and the others read its new bytes. (The shared list above has version-3 files too:
+     * every language opens them.)
      */
     @Test
-    void aSegmentWithLeaseWordsOpensInJavaAndIsRefusedByTheVersionTwoClients() throws Exception
+    void cAndPythonReadAJavaExclusiveWritersPagesAndAreRefusedWritesToThem() throws Exception
     {
-        try (TestDirectory dir = TestDirectory.create())
+        try (TestDirectory dir = TestDirectory.create();
+             SharedMemory shm = SharedMemory.builder("leased").directory(dir.path()).pages(2).pageSize(4096)
+                 .leases(true).create();
+             ExclusiveWriter publisher = shm.exclusiveWriter(0, 1))
         {
-            final byte[] file = HostileCase.validFile();
-            java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(8, 3);
-            final java.nio.file.Path path = dir.path().resolve("leased");
-            java.nio.file.Files.write(path, file);
-            java.nio.file.Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions
-                .fromString("rw-------"));
-            for (final Language language : Language.values())
+            final int slot = shm.ownerSlot();
+            int published = 0x5A;
+            publisher.write(0, filled(4096, published));
+            for (final Language language : List.of(Language.C, Language.PYTHON))
             {
-                final ToolResult result = language.run("open", dir.path(), "leased", INIT_TIMEOUT_MILLIS);
-                if (language == Language.JAVA)
+                final ToolResult info = language.run("info", dir.path(), "leased");
+                assertTrue(info.output.contains("\nleases=" + slot + ",0\n"), language + ": " + info);
+                assertTrue(language.run("check", dir.path(), "leased", "0", "4096", Integer.toString(published))
+                    .ok(), language + " reads the exclusive writer's bytes");
+
+                for (final String[] range : new String[][] {{"0", "4096"}, {"100", "50"}, {"4000", "200"}})
                 {
-                    assertTrue(result.ok(), "Java must open a layout-version-3 segment: " + result);
+                    final ToolResult refused = language.run("fill", dir.path(), "leased", range[0], range[1], "1");
+                    assertEquals(3, refused.exitCode, language + ": " + refused);
+                    assertTrue(refused.lastLine().startsWith("ERROR leased page=0 slot=" + slot + " ") &&
+                        refused.lastLine().contains("owner slot " + slot), language + " must be refused the " +
+                        "leased page, naming Java's slot " + slot + ": " + refused);
                 }
-                else
-                {
-                    final String line = result.lastLine();
-                    assertTrue(line.startsWith("ERROR invalid ") && line.contains("layout version 3"),
-                        language + " must refuse layout version 3 as invalid: " + result);
-                }
+                final byte[] page0 = new byte[4096];
+                shm.read(0, page0);
+                assertArrayEquals(filled(4096, published), page0, language + " wrote nothing on the leased page");
+                assertEquals(slot, shm.leaseHolder(0), "the lease stays Java's");
+
+                final int value = language == Language.C ? 0x0C : 0x0B;
+                assertTrue(language.run("fill", dir.path(), "leased", "4096", "4096", Integer.toString(value)).ok(),
+                    language + " writes page 1, not leased");
+                final byte[] page1 = new byte[4096];
+                shm.read(4096, page1);
+                assertArrayEquals(filled(4096, value), page1, "Java reads " + language + "'s page 1");
+                assertEquals(0, shm.leaseHolder(1));
+
+                published++;
+                publisher.write(0, filled(4096, published)); // the leased page was not left held nor blocked
+                assertTrue(language.run("check", dir.path(), "leased", "0", "4096", Integer.toString(published))
+                    .ok(), language + " reads the exclusive writer's next bytes");
             }
         }
+    }
+
+    private static byte[] filled(final int length, final int value)
+    {
+        final byte[] bytes = new byte[length];
+        Arrays.fill(bytes, (byte)value);
+        return bytes;
     }
 
     private static void check(final HostileCase hostile) throws Exception

@@ -1,6 +1,7 @@
 package io.shmipc.interop;
 
 import io.shmipc.InvalidSegmentException;
+import io.shmipc.PageLeasedException;
 import io.shmipc.SegmentAccessDeniedException;
 import io.shmipc.SegmentExistsException;
 import io.shmipc.SegmentIOException;
@@ -98,6 +99,11 @@ public final class JavaTool
             print.accept("ERROR torn page=" + ex.page() + " " + ex.getMessage());
             return 3;
         }
+        catch (final PageLeasedException ex)
+        {
+            print.accept("ERROR leased page=" + ex.page() + " slot=" + ex.holderSlot() + " " + ex.getMessage());
+            return 3;
+        }
         catch (final RuntimeException ex)
         {
             print.accept("ERROR " + kind(ex) + " " + ex.getMessage());
@@ -129,6 +135,15 @@ public final class JavaTool
                         versions.append(page == 0 ? "" : ",").append(shm.version(page));
                     }
                     print.accept(versions.toString());
+                    if (shm.hasLeases())
+                    {
+                        final StringBuilder leases = new StringBuilder("leases=");
+                        for (int page = 0; page < shm.pageCount(); page++)
+                        {
+                            leases.append(page == 0 ? "" : ",").append(shm.leaseHolder(page));
+                        }
+                        print.accept(leases.toString());
+                    }
                 }
                 case "counters" ->
                 {
