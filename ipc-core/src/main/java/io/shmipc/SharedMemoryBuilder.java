@@ -173,8 +173,9 @@ public final class SharedMemoryBuilder
      * Whether {@link #create()} and {@link #openOrCreate()} make a segment whose pages can be leased to an
      * {@link ExclusiveWriter} ({@link SharedMemory#exclusiveWriter(int, int)}): layout version 3, whose lock-table
      * entries carry a lease word that every writer checks (docs/FORMAT.md section 7.6). Default {@code false}: layout
-     * version 2, which the C and Python clients also read; they refuse a version-3 segment, so that a program that
-     * does not know leases can never write a leased page. Opening an existing segment takes it as it was created.
+     * version 2. The C and Python clients read and write both, and honour the leases; a program that knows only
+     * version 2 refuses a version-3 segment, so that it can never write a leased page. Opening an existing segment
+     * takes it as it was created.
      *
      * @param leases whether to create it with lease words.
      * @return this builder.

@@ -43,7 +43,7 @@ final class CreateCommand implements Callable<Integer>
     private String mode;
 
     @Option(names = "--leases", description = "Create it with lease words (layout version 3), so that a process " +
-        "can lease pages to an exclusive writer. The C and Python clients read layout version 2 only.")
+        "can lease pages to an exclusive writer. The C and Python clients read it too and honour its leases.")
     private boolean leases;
 
     @Override
