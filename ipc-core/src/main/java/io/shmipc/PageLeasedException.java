@@ -2,8 +2,10 @@ package io.shmipc;
 
 /**
  * A write, or a lease, was refused because a page it covers is leased to another live process's
- * {@link ExclusiveWriter} ({@code docs/FORMAT.md} section 7.6). Nothing was written and no page's version changed:
- * pages taken before the refused one were given back unchanged. The lease ends when that writer is closed or its
+ * {@link ExclusiveWriter} ({@code docs/FORMAT.md} section 7.6). Nothing was written, and the leased page is
+ * untouched: neither its bytes nor its version changed. A write of several pages takes them in ascending order, so
+ * the pages before the leased one were taken first; they were given back unwritten, their bytes unchanged and their
+ * version advanced by one (a release always advances the sequence). The lease ends when that writer is closed or its
  * process dies; a lease whose holder is dead is void and cleared by the next writer.
  */
 public class PageLeasedException extends SharedMemoryException

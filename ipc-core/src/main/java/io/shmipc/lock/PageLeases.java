@@ -36,10 +36,19 @@ public final class PageLeases
     {
     }
 
-    /** @return the owner slot whose exclusive writer holds {@code page}'s lease, or 0 (always 0 in layout version 2). */
+    /**
+     * What {@link #holderAt} returns for a lease word that names no process: a value outside
+     * {@code 1..}{@link LockWord#MAX_OWNER} (only a damaged or hostile file has one).
+     */
+    static final int VOID = -1;
+
+    /**
+     * @return the owner slot whose exclusive writer holds {@code page}'s lease, or 0: no lease, a lease word that names
+     * no process (void), or layout version 2.
+     */
     public static int holder(final PageLocks locks, final int page)
     {
-        return locks.leases ? holderAt(locks, PageLocks.lockWordOffset(page)) : 0;
+        return locks.leases ? Math.max(0, holderAt(locks, PageLocks.lockWordOffset(page))) : 0;
     }
 
     /**
@@ -161,10 +170,26 @@ public final class PageLeases
         return false;
     }
 
-    /** @return the lease word of the page whose lock word is at {@code offset} (acquire), as an owner slot. */
+    /**
+     * @return the lease word of the page whose lock word is at {@code offset} (acquire), as an owner slot (0: no lease);
+     * or {@link #VOID} if it holds a value outside {@code 1..}{@link LockWord#MAX_OWNER}, which names no process and so
+     * is no lease (a damaged file's; section 7.6: any writer clears it, see {@link #clearVoid}).
+     */
     static int holderAt(final PageLocks locks, final int offset)
     {
-        return (int)UnsafeApi.getLongVolatile(OFF_HEAP, leaseAddress(locks, offset));
+        final long word = UnsafeApi.getLongVolatile(OFF_HEAP, leaseAddress(locks, offset));
+        return word >= 0 && word <= LockWord.MAX_OWNER ? (int)word : VOID;
+    }
+
+    /** Clears the lease word at {@code offset} if it holds a value that names no process ({@link #VOID}). */
+    static void clearVoid(final PageLocks locks, final int offset)
+    {
+        final long address = leaseAddress(locks, offset);
+        final long word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
+        if (word < 0 || word > LockWord.MAX_OWNER)
+        {
+            UnsafeApi.compareAndSetLong(OFF_HEAP, address, word, 0L);
+        }
     }
 
     /** @return whether {@code owner} may take the page at {@code offset}: no lease, or its own. */

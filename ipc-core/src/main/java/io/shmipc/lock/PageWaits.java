@@ -205,6 +205,11 @@ final class PageWaits
         {
             return;
         }
+        if (holder == PageLeases.VOID)
+        {
+            PageLeases.clearVoid(locks, offset); // a value that names no process is no lease
+            return;
+        }
         if (!deadOwners.isLeaseHolderDead(holder))
         {
             throw new PageLeasedException("page " + page + " of segment '" + locks.segmentName + "' is " +

@@ -93,6 +93,23 @@ class PageLeasesTest
     }
 
     @Test
+    void aLeaseWordThatNamesNoProcessIsVoidAndClearedByTheNextWriter()
+    {
+        // a damaged file's values: above the largest owner slot, and negative as a signed int64 (as the C and Python
+        // clients do: FORMAT.md section 7.6)
+        final long[] values = {LockWord.MAX_OWNER + 1L, 1L << 32 | HOLDER, -1L};
+        for (int page = 0; page < values.length; page++)
+        {
+            file.putLong(offset(page) + SegmentDescriptor.LEASE_WORD_OFFSET, values[page]);
+            assertEquals(0, PageLeases.holder(locks, page), "no holder: " + Long.toHexString(values[page]));
+            final long held = locks.lock(page, page, OTHER, FOREVER);
+            assertEquals(0L, file.getLong(offset(page) + SegmentDescriptor.LEASE_WORD_OFFSET),
+                "cleared by the writer: " + Long.toHexString(values[page]));
+            locks.unlock(page, page, OTHER, held, page, page);
+        }
+    }
+
+    @Test
     void noWaiterSetsWOnAHeldLeasedWordAndThePlainReleaseFreesIt()
     {
         PageLeases.grant(locks, 1, 1, HOLDER, FOREVER);
