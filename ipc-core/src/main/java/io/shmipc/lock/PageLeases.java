@@ -195,7 +195,8 @@ public final class PageLeases
     /** @return whether {@code owner} may take the page at {@code offset}: no lease, or its own. */
     static boolean mayWrite(final PageLocks locks, final int offset, final int owner)
     {
-        final int holder = holderAt(locks, offset);
+        // the raw word: a value that names no process fails both tests, and the slow path clears it (clearVoid)
+        final long holder = UnsafeApi.getLongVolatile(OFF_HEAP, leaseAddress(locks, offset));
         return holder == 0 || holder == owner;
     }
 
