@@ -130,10 +130,19 @@ final class PageWaits
         }
     }
 
-    /** A write found {@code page} held or lost the CAS. Returns the word it set once it holds the page. */
+    /**
+     * A write found {@code page} held, or lost the CAS, or (layout version 3) found it free but leased to another slot.
+     * Returns the word it set once it holds the page. Counts {@link CounterId#WRITE_CONTENDED} once, as section 3.3
+     * defines it: the page held at the first look, or a CAS lost; a lease check alone is not contention.
+     */
     long lockContended(final int page, final int offset, final int owner, final long timeoutNanos)
     {
-        locks.increment(CounterId.WRITE_CONTENDED);
+        boolean counted = false;
+        if (!locks.leases || (locks.load(offset) & LockWord.HELD_BIT) != 0 || PageLeases.mayWrite(locks, offset, owner))
+        {
+            locks.increment(CounterId.WRITE_CONTENDED);
+            counted = true;
+        }
         final long start = System.nanoTime();
         boolean slow = false;
         long watched = 0;
@@ -152,7 +161,17 @@ final class PageWaits
                 {
                     return held;
                 }
+                if (!counted)
+                {
+                    locks.increment(CounterId.WRITE_CONTENDED);
+                    counted = true;
+                }
                 continue; // lost a race for a free page: look again at once
+            }
+            if (!counted)
+            {
+                locks.increment(CounterId.WRITE_CONTENDED);
+                counted = true;
             }
             if (i == 0 || (word & WATCHED_BITS) != watched)
             {

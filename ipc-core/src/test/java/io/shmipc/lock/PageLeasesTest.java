@@ -1,6 +1,7 @@
 package io.shmipc.lock;
 
 import io.shmipc.PageLeasedException;
+import io.shmipc.layout.CounterId;
 import io.shmipc.layout.LockWord;
 import io.shmipc.layout.SegmentDescriptor;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -10,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.Set;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -90,6 +92,30 @@ class PageLeasesTest
         PageLeases.grant(locks, 1, 1, HOLDER, FOREVER);
         assertEquals(0, locks.recoverAbandoned(HOLDER), "no page held; its lease is cleared all the same");
         assertEquals(0, PageLeases.holder(locks, 1), "a process claiming the dead slot clears its leases");
+    }
+
+    @Test
+    void aLeaseCheckIsNotCountedAsContentionButAHeldPageIs()
+    {
+        final int contended = CounterId.WRITE_CONTENDED.offset();
+        PageLeases.grant(locks, 0, 0, HOLDER, FOREVER);
+        final long before = file.getLong(contended);
+        assertThrows(PageLeasedException.class, () -> locks.lock(0, 0, OTHER, FOREVER));
+        dead.add(HOLDER);
+        final long held = locks.lock(0, 0, OTHER, FOREVER); // a dead holder's lease: cleared, then taken
+        assertEquals(before, file.getLong(contended), "free pages, refused or cleared: no contention (FORMAT.md 3.3)");
+        final long[] second = new long[1];
+        final Thread other = new Thread(() -> second[0] = locks.lock(0, 0, HOLDER + 2, FOREVER));
+        other.start();
+        while (file.getLong(contended) == before)
+        {
+            Thread.onSpinWait(); // the second writer finds the page held
+        }
+        locks.unlock(0, 0, OTHER, held, 0, 0);
+        assertDoesNotThrow(() -> other.join(10_000));
+        assertFalse(other.isAlive());
+        assertEquals(before + 1, file.getLong(contended), "a held page counts once");
+        locks.unlock(0, 0, HOLDER + 2, second[0], 0, 0);
     }
 
     @Test
