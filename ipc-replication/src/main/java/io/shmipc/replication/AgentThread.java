@@ -82,6 +82,12 @@ final class AgentThread<A extends Agent> implements AutoCloseable
         {
             final StatusBoard board = new StatusBoard(role);
             status = statusSegment ? StatusSegment.claim(directory, name, role) : null;
+            if (status != null)
+            {
+                // Claimed: say so at once (state STARTING, this PID, updated now), so that a second start of the same
+                // role finds a running one instead of an empty status until the agent's first duty cycle publishes.
+                status.publish(board.snapshot());
+            }
             owned = transport == null ? AeronTransport.embedded() : null;
             final A agent = factory.create(board, status, transport != null ? transport : owned);
             final AgentRunner runner = new AgentRunner(idleStrategy != null ? idleStrategy : Idle.defaultStrategy(),

@@ -61,6 +61,10 @@ public final class StatusSegment implements AutoCloseable
      * Opens or creates the status segment of {@code name}'s {@code role} in {@code directory} ({@code null}: the
      * default). Waits up to twice {@link #STALE_NANOS} for the status of a previous owner to go stale.
      *
+     * <p>The caller publishes a first status at once ({@code AgentThread} does, before {@code start()} returns), so
+     * that a later claim sees this one running. The check and that first publication are two steps, not one atomic
+     * claim: two processes that claim within the same few microseconds can both succeed.
+     *
      * @throws ReplicationException if another live process owns it: one publisher, and one replica, per segment.
      */
     public static StatusSegment claim(final Path directory, final String name, final StatusRole role)
