@@ -27,6 +27,11 @@ start=$(date +%s)
 echo "== building $JAR"
 if [ "$JAVA25" != java ]; then
   JAVA_HOME="$JDK25" mvn -q -B -pl ipc-benchmarks -am package -DskipTests
+  # The JDK 22+ classes (futex waits, OFD slot locks) must be in the jar, or JDK 25 would measure the JDK 17 paths.
+  if ! "$JDK25/bin/jar" tf "$JAR" | grep -q '^META-INF/versions/22/io/shmipc/sys/Futex.class$'; then
+    echo "bench.sh: $JAR has no META-INF/versions/22 classes: build ipc-core with a JDK 22+ (mvn clean)" >&2
+    exit 1
+  fi
 else
   mvn -q -B -pl ipc-benchmarks -am package -DskipTests
 fi
