@@ -21,6 +21,11 @@ public enum LatencyCase
     /** Experiment: the sender writes with plain stores, no CAS (what an exclusive writer could do). */
     SHARED_MEMORY_PLAIN("shm-plain", "SharedMemory, writer without CAS (experiment)",
         () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.PLAIN_WRITER)),
+    /**
+     * Experiment: a seqlock word and a 56-byte message on one cache line, written without a CAS by its one writer
+     * (a layout that does not exist; what it would buy).
+     */
+    ONE_LINE_SEQLOCK("one-line", "seqlock word + 56 B on one line, no CAS (experiment)", OneLineSeqlockExchange::kind),
     /** Two Agrona {@code OneToOneRingBuffer}s in a mapped file. */
     RING_BUFFER("ringbuffer", "Agrona OneToOneRingBuffer pair", RingBufferExchange::kind),
     /** Unix domain socket, non-blocking, busy-spinning. */
