@@ -3,9 +3,7 @@ package io.shmipc.bench.latency;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.io.IOException;
 import java.lang.invoke.VarHandle;
-import java.nio.file.Path;
 
 /**
  * An experiment, not an API: what the round trip would cost if a page's lock word and a small message shared one
@@ -45,29 +43,7 @@ public final class OneLineSeqlockExchange implements Exchange
     /** @return how to set this exchange up between two processes. */
     public static ExchangeKind kind()
     {
-        return new ExchangeKind()
-        {
-            private UnsafeBuffer file;
-
-            @Override
-            public String listen(final Path dir) throws IOException
-            {
-                file = MappedFiles.create(dir.resolve(FILE), FILE_LENGTH);
-                return "";
-            }
-
-            @Override
-            public Exchange accept(final IdleStrategy idle)
-            {
-                return new OneLineSeqlockExchange(file, false, idle);
-            }
-
-            @Override
-            public Exchange connect(final Path dir, final String info, final IdleStrategy idle) throws IOException
-            {
-                return new OneLineSeqlockExchange(MappedFiles.open(dir.resolve(FILE)), true, idle);
-            }
-        };
+        return new MappedFileKind(FILE, FILE_LENGTH, OneLineSeqlockExchange::new);
     }
 
     @Override

@@ -3,8 +3,6 @@ package io.shmipc.bench.latency;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
-import java.io.IOException;
-import java.nio.file.Path;
 
 /**
  * The floor under any shared-memory exchange: one {@code long} per direction, each alone on its own cache line (128
@@ -36,29 +34,7 @@ public final class ReferenceExchange implements Exchange
     /** @return how to set this exchange up between two processes. */
     public static ExchangeKind kind()
     {
-        return new ExchangeKind()
-        {
-            private UnsafeBuffer file;
-
-            @Override
-            public String listen(final Path dir) throws IOException
-            {
-                file = MappedFiles.create(dir.resolve(FILE), FILE_LENGTH);
-                return "";
-            }
-
-            @Override
-            public Exchange accept(final IdleStrategy idle)
-            {
-                return new ReferenceExchange(file, false, idle);
-            }
-
-            @Override
-            public Exchange connect(final Path dir, final String info, final IdleStrategy idle) throws IOException
-            {
-                return new ReferenceExchange(MappedFiles.open(dir.resolve(FILE)), true, idle);
-            }
-        };
+        return new MappedFileKind(FILE, FILE_LENGTH, ReferenceExchange::new);
     }
 
     @Override
