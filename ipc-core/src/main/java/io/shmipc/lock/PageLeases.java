@@ -77,7 +77,7 @@ public final class PageLeases
         {
             return releasePlain(locks, first, held, first >= wholeFirst && first <= wholeLast);
         }
-        final long[] words = locks.heldWords(first, last, held);
+        final long[] words = locks.releases.heldWords(first, last, held);
         boolean waiters = false;
         for (int page = first; page <= last; page++)
         {
@@ -161,7 +161,7 @@ public final class PageLeases
     {
         final long address = locks.address(PageLocks.lockWordOffset(page));
         // release store: every data store of the write becomes visible before the even sequence.
-        UnsafeApi.putLongRelease(OFF_HEAP, address, locks.releasedWord(held, clearTorn));
+        UnsafeApi.putLongRelease(OFF_HEAP, address, locks.releases.releasedWord(held, clearTorn));
         if (locks.futex && (held & LockWord.WAITERS_BIT) != 0)
         {
             Futex.wakeAll(address);

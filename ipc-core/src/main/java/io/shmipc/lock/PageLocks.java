@@ -10,8 +10,6 @@ import io.shmipc.sys.FutexVector;
 import org.agrona.UnsafeApi;
 import org.agrona.concurrent.AtomicBuffer;
 import org.agrona.concurrent.IdleStrategy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
@@ -118,8 +116,9 @@ public final class PageLocks
     /** A timeout meaning "wait for as long as it takes". */
     public static final long NO_TIMEOUT = Long.MAX_VALUE;
     /**
-     * What {@link #release} returns for a page that was no longer the writer's: a free word (even sequence), which a
-     * release, returning the held word it released, never returns (nor a take-over, returning the word it set).
+     * What {@link PageReleases}' release returns for a page that was no longer the writer's: a free word (even
+     * sequence), which a release, returning the held word it released, never returns (nor a take-over, returning the
+     * word it set).
      */
     static final long NOT_RELEASED = Long.MIN_VALUE;
     /**
@@ -128,14 +127,6 @@ public final class PageLocks
      * Never a word with W set, nor {@link #NOT_RELEASED}.
      */
     static final long LEASED_NO_SLEEP = Long.MIN_VALUE + 1;
-
-    private static final Logger LOG = LoggerFactory.getLogger(PageLocks.class);
-    /**
-     * The words a thread's multi-page write set, one per page, so that its release can compare-and-swap each from
-     * exactly that value: grown on demand, then reused (no allocation per write). A write locks and releases in one
-     * thread, with no other write of that thread in between.
-     */
-    private static final ThreadLocal<long[]> HELD_WORDS = ThreadLocal.withInitial(() -> new long[8]);
 
     final AtomicBuffer file;
     final String segmentName;
@@ -152,6 +143,8 @@ public final class PageLocks
     /** Whether the lock-table entries carry lease words (layout version 3, {@code docs/FORMAT.md} section 7.6). */
     final boolean leases;
     private final PageWaits waits;
+    /** How writes give their pages back (package-visible for {@link PageLeases}). */
+    final PageReleases releases;
 
     /**
      * Locks that never find an owner dead and are never cancelled (tests, tools).
@@ -195,6 +188,7 @@ public final class PageLocks
         }
         this.addressOffset = file.addressOffset();
         this.futex = Futex.isSupported();
+        this.releases = new PageReleases(this, addressOffset);
         this.leases = file.capacity() >= SegmentDescriptor.HEADER_LENGTH &&
             file.getInt(SegmentDescriptor.LAYOUT_VERSION_OFFSET) == SegmentDescriptor.LEASES_LAYOUT_VERSION;
         this.waits = new PageWaits(this, new DeadOwners(this, Objects.requireNonNull(liveness, "liveness"),
@@ -300,7 +294,7 @@ public final class PageLocks
 
     private long lockPages(final int first, final int last, final int owner, final long timeoutNanos)
     {
-        final long[] words = heldWords(last - first + 1);
+        final long[] words = PageReleases.heldWords(last - first + 1);
         long stamp = 0;
         for (int page = first; page <= last; page++)
         {
@@ -355,16 +349,7 @@ public final class PageLocks
     public boolean unlock(
         final int first, final int last, final int owner, final long held, final int wholeFirst, final int wholeLast)
     {
-        if (first == last)
-        {
-            final long released = releaseFrom(first, owner, held, first >= wholeFirst && first <= wholeLast);
-            if (released == NOT_RELEASED)
-            {
-                lost(first, first, 1);
-            }
-            return (released & LockWord.WAITERS_BIT) != 0;
-        }
-        return releaseAll(first, last, owner, held, wholeFirst, wholeLast);
+        return releases.unlock(first, last, owner, held, wholeFirst, wholeLast);
     }
 
     /**
@@ -414,10 +399,7 @@ public final class PageLocks
      */
     public void abandonClosed(final int first, final int last, final int owner)
     {
-        for (int page = first; page <= last; page++)
-        {
-            release(page, owner, -1, false);
-        }
+        releases.abandonClosed(first, last, owner);
     }
 
     /**
@@ -428,47 +410,18 @@ public final class PageLocks
      */
     public void abandon(final int first, final int last, final int owner, final long held)
     {
-        if (first == last)
-        {
-            if (releaseFrom(first, owner, held, false) == NOT_RELEASED)
-            {
-                lost(first, first, 1);
-            }
-            return;
-        }
-        releaseAll(first, last, owner, held, Integer.MAX_VALUE, Integer.MIN_VALUE);
+        releases.abandon(first, last, owner, held);
     }
 
     /**
      * Releases every page of {@code first..last} still held by {@code owner}, marked torn if {@code torn}: a write
-     * failed (threw) after taking them, so their bytes may be half written; or a take failed, and these pages were
-     * taken before it but not written. Never throws for a lost page (the failure is what the caller reports).
-     * Deliberately flat, calling {@link UnsafeApi} directly: it runs after a {@link StackOverflowError} too, so its
-     * calls go no deeper than the {@link #lock} that succeeded before.
-     *
-     * <p>It recognises the pages by owner slot alone, so the caller passes only pages it knows it holds.
+     * failed (threw) after taking them, or a take failed and these pages were taken before it. Never throws for a lost
+     * page. It runs after a {@link StackOverflowError} too: the release goes no deeper than the {@link #lock} that
+     * succeeded before ({@link PageReleases#releaseAfterFailure} calls only {@link UnsafeApi} and the futex wake).
      */
     public void releaseAfterFailure(final int first, final int last, final int owner, final boolean torn)
     {
-        for (int page = first; page <= last; page++)
-        {
-            final long address = addressOffset + lockWordOffset(page);
-            long word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
-            while ((word & LockWord.HELD_BIT) != 0 && LockWord.owner(word) == owner)
-            {
-                final long released = (futex ? LockWord.released(word) : LockWord.releasedKeepingWaiters(word)) |
-                    (torn ? LockWord.TORN_BIT : 0);
-                if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, word, released))
-                {
-                    if (futex && (word & LockWord.WAITERS_BIT) != 0)
-                    {
-                        Futex.wakeAll(address);
-                    }
-                    break;
-                }
-                word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
-            }
-        }
+        releases.releaseAfterFailure(first, last, owner, torn);
     }
 
     /** @return the number of pages whose lock word is held by {@code owner} now. */
@@ -604,155 +557,6 @@ public final class PageLocks
     long address(final int offset)
     {
         return addressOffset + offset;
-    }
-
-    // ------------------------------------------------------------------------------------------------------------
-    // Releases
-    // ------------------------------------------------------------------------------------------------------------
-
-    /**
-     * Releases the pages of a multi-page write, each by a compare-and-swap from exactly the word this thread's
-     * {@link #lock} set on it (kept in {@link #HELD_WORDS}; {@code held} is their sequences' sum, as a check that they
-     * are this write's).
-     */
-    boolean releaseAll(
-        final int first, final int last, final int owner, final long held, final int wholeFirst, final int wholeLast)
-    {
-        final long[] words = heldWords(first, last, held);
-        int lostCount = 0;
-        int lostPage = -1;
-        boolean waiters = false;
-        for (int page = first; page <= last; page++)
-        {
-            final long released = releaseFrom(page, owner, words[page - first],
-                page >= wholeFirst && page <= wholeLast);
-            if (released == NOT_RELEASED)
-            {
-                lostCount++;
-                lostPage = lostPage < 0 ? page : lostPage;
-            }
-            else
-            {
-                waiters |= (released & LockWord.WAITERS_BIT) != 0;
-            }
-        }
-        if (lostCount > 0)
-        {
-            lost(lostPage, last, lostCount);
-        }
-        return waiters;
-    }
-
-    /**
-     * @return the words this thread's {@link #lock} of pages {@code first..last} set, checked against {@code held},
-     * their sequences' sum.
-     * @throws IllegalStateException if they are not (another thread took the pages, or a write in between).
-     */
-    long[] heldWords(final int first, final int last, final long held)
-    {
-        final long[] words = HELD_WORDS.get();
-        long sum = 0;
-        for (int page = first; page <= last && page - first < words.length; page++)
-        {
-            sum += words[page - first] >>> LockWord.SEQUENCE_SHIFT;
-        }
-        if (words.length < last - first + 1 || sum != held)
-        {
-            throw new IllegalStateException("pages " + first + ".." + last + " of segment '" + segmentName + "' are " +
-                "released by another thread than the one that took them, or out of order");
-        }
-        return words;
-    }
-
-    private static long[] heldWords(final int pages)
-    {
-        long[] words = HELD_WORDS.get();
-        if (words.length < pages)
-        {
-            words = new long[Math.max(pages, words.length * 2)];
-            HELD_WORDS.set(words);
-        }
-        return words;
-    }
-
-    /**
-     * Releases one held page by one compare-and-swap from {@code held}, the exact word this writer set (no load
-     * first: the word is on the writer's own cache line, and the CAS checks it anyway); if that fails, because a
-     * waiter added W or the page was lost, {@link #release} looks at the word and decides.
-     *
-     * @return as {@link #release}.
-     */
-    private long releaseFrom(final int page, final int owner, final long held, final boolean clearTorn)
-    {
-        final long address = addressOffset + lockWordOffset(page);
-        final long released = releasedWord(held, clearTorn);
-        // seq_cst CAS: every data store of the write becomes visible before the even sequence.
-        if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, held, released))
-        {
-            if (futex && (held & LockWord.WAITERS_BIT) != 0)
-            {
-                Futex.wakeAll(address);
-            }
-            return held;
-        }
-        return release(page, owner, held >>> LockWord.SEQUENCE_SHIFT, clearTorn);
-    }
-
-    /**
-     * Releases one held page by CAS from its current value, provided that value is still this writer's (held, owned
-     * by {@code owner}, and with sequence {@code heldSequence} unless that is -1); retries if only W was added.
-     *
-     * @return the word it released (with W if sleepers were to be woken), or {@link #NOT_RELEASED} if the page was no
-     * longer this writer's (nothing stored).
-     */
-    private long release(
-        final int page, final int owner, final long heldSequence, final boolean clearTorn)
-    {
-        // UnsafeApi directly, not through the buffer: a release goes less deep than the take before it.
-        final long address = addressOffset + lockWordOffset(page);
-        long word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
-        while (true)
-        {
-            if ((word & LockWord.HELD_BIT) == 0 || LockWord.owner(word) != owner ||
-                (heldSequence != -1 && word >>> LockWord.SEQUENCE_SHIFT != heldSequence))
-            {
-                return NOT_RELEASED;
-            }
-            final long released = releasedWord(word, clearTorn);
-            // seq_cst CAS: every data store of the write becomes visible before the even sequence.
-            if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, word, released))
-            {
-                if (futex && (word & LockWord.WAITERS_BIT) != 0)
-                {
-                    Futex.wakeAll(address);
-                }
-                return word;
-            }
-            word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
-        }
-    }
-
-    /**
-     * @return the word that releases {@code held}: the next even sequence, owner cleared, W cleared by a releaser that
-     * wakes (kept by one that cannot, JDK 17 to 21), T kept unless the write covered the page whole.
-     */
-    long releasedWord(final long held, final boolean clearTorn)
-    {
-        final long released = futex ? LockWord.released(held) : LockWord.releasedKeepingWaiters(held);
-        return clearTorn ? released & ~LockWord.TORN_BIT : released;
-    }
-
-    private void lost(final int page, final int last, final int count)
-    {
-        for (int i = 0; i < count; i++)
-        {
-            increment(CounterId.LOST_OWNERSHIPS);
-        }
-        final String message = "segment '" + segmentName + "': " + count + " page(s) of a write to pages " + page +
-            ".." + last + " were no longer held by it when it released them: another process took them over as a " +
-            "dead writer's (this process's owner slot lock was lost); they stay marked torn until rewritten whole";
-        LOG.error(message);
-        throw new OwnershipLostException(message);
     }
 
     private boolean retried()
