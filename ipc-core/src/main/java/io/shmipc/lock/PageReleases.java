@@ -42,22 +42,6 @@ final class PageReleases
         this.segmentName = locks.segmentName;
     }
 
-    /** As {@link PageLocks#unlock}. */
-    boolean unlock(
-        final int first, final int last, final int owner, final long held, final int wholeFirst, final int wholeLast)
-    {
-        if (first == last)
-        {
-            final long released = releaseFrom(first, owner, held, first >= wholeFirst && first <= wholeLast);
-            if (released == PageLocks.NOT_RELEASED)
-            {
-                lost(first, first, 1);
-            }
-            return (released & LockWord.WAITERS_BIT) != 0;
-        }
-        return releaseAll(first, last, owner, held, wholeFirst, wholeLast);
-    }
-
     /**
      * Releases, without reporting anything, the pages {@code first..last} that a writer took but must not write
      * because its handle was closed meanwhile: those still held by {@code owner} are released unchanged; any other
