@@ -18,15 +18,19 @@ import java.util.Set;
 final class Quiescence
 {
     /**
-     * The classes whose methods touch a handle's mapping on behalf of a caller. A class added to the library that does
-     * so must be listed here ({@code QuiescenceTest} checks the list against the facade).
+     * The classes whose methods touch a handle's mapping on behalf of a caller: the entry points that hold a
+     * {@code SegmentAccess}, and every class that reads or writes the mapped memory itself. A class added to the
+     * library that does so must be listed here ({@code QuiescenceTest} checks the list against the sources).
      */
     static final Set<String> MAPPING_USERS = Set.of(
         "io.shmipc.SharedMemory",
         "io.shmipc.SegmentAccess",
         "io.shmipc.TimedAccess",
         "io.shmipc.PageWatcher",
+        "io.shmipc.ExclusiveWriter",
         "io.shmipc.lock.PageLocks",
+        "io.shmipc.lock.PageReleases",
+        "io.shmipc.lock.PageLeases",
         "io.shmipc.lock.PageWaits");
     private static final String CONTINUATION = "jdk.internal.vm.Continuation";
 
