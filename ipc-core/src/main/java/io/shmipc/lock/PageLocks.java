@@ -425,14 +425,37 @@ public final class PageLocks
 
     /**
      * Releases every page of {@code first..last} still held by {@code owner}, marked torn if {@code torn}: a write
-     * failed (threw) after taking them, or a take failed and these pages were taken before it. Never throws for a lost
-     * page. It runs after a {@link StackOverflowError} too: the release goes no deeper than the {@link #lock} that
-     * succeeded before ({@link PageReleases#releaseAfterFailure} calls only {@link UnsafeApi} and the futex wake).
+     * failed (threw) after taking them, so their bytes may be half written; or a take failed, and these pages were
+     * taken before it but not written. Never throws for a lost page (the failure is what the caller reports).
+     * Deliberately flat, calling {@link UnsafeApi} directly: it runs after a {@link StackOverflowError} too, so its
+     * calls go no deeper than the {@link #lock} that succeeded before. It stays here, not in {@link PageReleases}: a
+     * delegating call would be one frame more, and CI saw a page left held after an overflow at that depth.
+     *
+     * <p>It recognises the pages by owner slot alone, so the caller passes only pages it knows it holds.
      */
     public void releaseAfterFailure(final int first, final int last, final int owner, final boolean torn)
     {
-        releases.releaseAfterFailure(first, last, owner, torn);
+        for (int page = first; page <= last; page++)
+        {
+            final long address = addressOffset + lockWordOffset(page);
+            long word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
+            while ((word & LockWord.HELD_BIT) != 0 && LockWord.owner(word) == owner)
+            {
+                final long released = (futex ? LockWord.released(word) : LockWord.releasedKeepingWaiters(word)) |
+                    (torn ? LockWord.TORN_BIT : 0);
+                if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, word, released))
+                {
+                    if (futex && (word & LockWord.WAITERS_BIT) != 0)
+                    {
+                        Futex.wakeAll(address);
+                    }
+                    break;
+                }
+                word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
+            }
+        }
     }
+
 
     /** @return the number of pages whose lock word is held by {@code owner} now. */
     public int heldBy(final int owner)

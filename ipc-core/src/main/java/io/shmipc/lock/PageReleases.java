@@ -75,39 +75,6 @@ final class PageReleases
     }
 
     /**
-     * Releases every page of {@code first..last} still held by {@code owner}, marked torn if {@code torn}: a write
-     * failed (threw) after taking them, so their bytes may be half written; or a take failed, and these pages were
-     * taken before it but not written. Never throws for a lost page (the failure is what the caller reports).
-     * Deliberately flat, calling {@link UnsafeApi} directly: it runs after a {@link StackOverflowError} too, so its
-     * calls go no deeper than the {@link PageLocks#lock} that succeeded before.
-     *
-     * <p>It recognises the pages by owner slot alone, so the caller passes only pages it knows it holds.
-     */
-    void releaseAfterFailure(final int first, final int last, final int owner, final boolean torn)
-    {
-        for (int page = first; page <= last; page++)
-        {
-            final long address = addressOffset + PageLocks.lockWordOffset(page);
-            long word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
-            while ((word & LockWord.HELD_BIT) != 0 && LockWord.owner(word) == owner)
-            {
-                final long released = (futex ? LockWord.released(word) : LockWord.releasedKeepingWaiters(word)) |
-                    (torn ? LockWord.TORN_BIT : 0);
-                if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, word, released))
-                {
-                    if (futex && (word & LockWord.WAITERS_BIT) != 0)
-                    {
-                        Futex.wakeAll(address);
-                    }
-                    break;
-                }
-                word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
-            }
-        }
-    }
-
-
-    /**
      * Releases the pages of a multi-page write, each by a compare-and-swap from exactly the word this thread's
      * {@link PageLocks#lock} set on it (kept in {@link #HELD_WORDS}; {@code held} is their sequences' sum, as a check that they
      * are this write's).
