@@ -1,8 +1,6 @@
 package io.shmipc.replication.status;
 
-import io.shmipc.ExclusiveWriter;
 import io.shmipc.InvalidSegmentException;
-import io.shmipc.PageLeasedException;
 import io.shmipc.SegmentNotFoundException;
 import io.shmipc.SharedMemory;
 import io.shmipc.SharedMemoryBuilder;
@@ -28,8 +26,7 @@ import java.util.concurrent.locks.LockSupport;
  *  24  + 8 * i: the counter {@link StatusField} with ordinal i (STATE, EPOCH, PID, ...)
  * </pre>
  * The owner updates it every {@value #UPDATE_MILLIS} ms; a status whose {@link StatusField#UPDATED_AT} is older than
- * a second belongs to a process that is gone. The owner holds the page's lease (an {@link ExclusiveWriter}), which is
- * what makes it the one owner. The status segment is unlinked when its owner closes.
+ * a second belongs to a process that is gone. The status segment is unlinked when its owner closes.
  */
 public final class StatusSegment implements AutoCloseable
 {
@@ -52,35 +49,28 @@ public final class StatusSegment implements AutoCloseable
     private final SharedMemoryBuilder builder;
     private final UnsafeBuffer block = new UnsafeBuffer(new byte[LENGTH]);
     private final StatusRole role;
-    /** The lease on the one page that makes this process the owner; {@code null} for a version-2 status segment. */
-    private final ExclusiveWriter writer;
 
-    private StatusSegment(
-        final SharedMemory segment, final SharedMemoryBuilder builder, final StatusRole role, final ExclusiveWriter writer)
+    private StatusSegment(final SharedMemory segment, final SharedMemoryBuilder builder, final StatusRole role)
     {
         this.segment = segment;
         this.builder = builder;
         this.role = role;
-        this.writer = writer;
     }
 
     /**
      * Opens or creates the status segment of {@code name}'s {@code role} in {@code directory} ({@code null}: the
-     * default) and claims it: its one page is leased to this process's {@link ExclusiveWriter} (layout version 3),
-     * which only one process can hold, and which a process's death voids. Waits up to twice {@link #STALE_NANOS} for
-     * a previous owner to stop (a restart). A status segment left by an earlier version of the library (layout
-     * version 2, no lease word) is claimed by its status alone: the owner is running if its status is fresh.
+     * default). Waits up to twice {@link #STALE_NANOS} for the status of a previous owner to go stale.
      *
      * <p>The caller publishes a first status at once ({@code AgentThread} does, before {@code start()} returns), so
-     * that tools see the new owner at once.
+     * that a later claim sees this one running. The check and that first publication are two steps, not one atomic
+     * claim: two processes that claim within the same few microseconds can both succeed.
      *
-     * @throws ReplicationException if another live process owns it, or another endpoint of this JVM: one publisher,
-     *                              and one replica, per segment and directory.
+     * @throws ReplicationException if another live process owns it: one publisher, and one replica, per segment.
      */
     public static StatusSegment claim(final Path directory, final String name, final StatusRole role)
     {
         final String statusName = role.statusSegmentName(name);
-        final SharedMemoryBuilder builder = builder(directory, statusName).pages(1).pageSize(PAGE_SIZE).leases(true);
+        final SharedMemoryBuilder builder = builder(directory, statusName).pages(1).pageSize(PAGE_SIZE);
         final SharedMemory shm;
         try
         {
@@ -94,39 +84,21 @@ public final class StatusSegment implements AutoCloseable
         final long deadline = System.nanoTime() + 2 * STALE_NANOS;
         while (true)
         {
-            final String running;
-            if (shm.hasLeases())
+            final ReplicationStatus previous = decode(shm, role);
+            if (previous == null || previous.state() == ReplicationState.STOPPED || isStale(previous))
             {
-                try
-                {
-                    return new StatusSegment(shm, builder, role, shm.exclusiveWriter(0, 1));
-                }
-                catch (final PageLeasedException | IllegalStateException owned)
-                {
-                    // leased to another live process, or to another endpoint of this JVM (its own lease)
-                    running = owned instanceof PageLeasedException ? "another process" : "this JVM";
-                }
-            }
-            else
-            {
-                final ReplicationStatus previous = decode(shm, role);
-                if (previous == null || previous.state() == ReplicationState.STOPPED || isStale(previous))
-                {
-                    return new StatusSegment(shm, builder, role, null);
-                }
-                running = "another process";
+                break;
             }
             if (System.nanoTime() - deadline >= 0)
             {
-                final ReplicationStatus previous = decode(shm, role);
                 shm.close();
                 throw new ReplicationException("segment '" + name + "' already has a running " + role.label() +
-                    " in " + running + (previous == null ? "" : " (pid " + previous.get(StatusField.PID) +
-                    ", status '" + statusName + "' updated " + ageMillis(previous) + " ms ago)") + ": one " +
-                    role.label() + " per segment and directory");
+                    " (pid " + previous.get(StatusField.PID) + ", status '" + statusName + "' updated " +
+                    ageMillis(previous) + " ms ago): one " + role.label() + " per segment and directory");
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
+        return new StatusSegment(shm, builder, role);
     }
 
     /**
@@ -162,14 +134,7 @@ public final class StatusSegment implements AutoCloseable
         {
             block.putLong(FIELDS_OFFSET + 8 * field.ordinal(), status.get(field), ByteOrder.LITTLE_ENDIAN);
         }
-        if (writer != null)
-        {
-            writer.write(0, block, 0, LENGTH);
-        }
-        else
-        {
-            segment.write(0, block, 0, LENGTH);
-        }
+        segment.write(0, block, 0, LENGTH);
     }
 
     /** Closes and unlinks the status segment (a process that still has it open sees its last sample). */
