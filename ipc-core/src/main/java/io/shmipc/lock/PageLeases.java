@@ -60,16 +60,22 @@ public final class PageLeases
      * (JDK 17 to 21), which other code in the JVM can drop, pass {@code plain = false}: the release is the
      * compare-and-swap of {@link PageLocks#unlock}.
      *
+     * <p>A page whose lease word no longer names {@code owner} is released by the compare-and-swap too: the exclusive
+     * writer was closed (its lease given back) after the write checked it and before the write took the page, so a
+     * waiter may have set W on the held word, which a plain store would erase. The lease word cannot change while
+     * this write holds the page (it changes only under the page's lock), so the check is a plain load of the lock
+     * word's own cache line.
+     *
      * <p>The pages must have been taken by {@link PageLocks#lock} in this thread.
      *
      * @return whether sleepers were woken.
-     * @throws OwnershipLostException if some page was no longer held by this write ({@code plain = false} only).
+     * @throws OwnershipLostException if some page was no longer held by this write (by the compare-and-swap only).
      */
     public static boolean unlockExclusive(
         final PageLocks locks, final int first, final int last, final int owner, final long held,
         final int wholeFirst, final int wholeLast, final boolean plain)
     {
-        if (!plain)
+        if (!plain || !leasedTo(locks, first, last, owner))
         {
             return locks.unlock(first, last, owner, held, wholeFirst, wholeLast);
         }
@@ -210,6 +216,21 @@ public final class PageLeases
     private static void store(final PageLocks locks, final int offset, final int owner)
     {
         UnsafeApi.putLongVolatile(OFF_HEAP, leaseAddress(locks, offset), owner);
+    }
+
+    /** @return whether every lease word of pages {@code first..last}, held by the caller, names {@code owner}. */
+    private static boolean leasedTo(final PageLocks locks, final int first, final int last, final int owner)
+    {
+        for (int page = first; page <= last; page++)
+        {
+            // plain load: the caller holds the page, and a lease word changes only under the page's lock, whose
+            // take (a CAS) ordered this load after the release that followed the last change.
+            if (UnsafeApi.getLong(OFF_HEAP, leaseAddress(locks, PageLocks.lockWordOffset(page))) != owner)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static long leaseAddress(final PageLocks locks, final int offset)

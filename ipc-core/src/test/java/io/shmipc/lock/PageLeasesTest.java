@@ -166,6 +166,34 @@ class PageLeasesTest
     }
 
     @Test
+    void aWriteThatOutlivesItsLeaseReleasesByCompareAndSwapAndKeepsTheWaiter()
+    {
+        // The race: an exclusive writer's write passed its "not closed" check, then close() gave the lease back,
+        // then the write took the page. Unleased, a held page may get W from a waiter: the release must see it.
+        PageLeases.grant(locks, 2, 3, HOLDER, FOREVER);
+        PageLeases.giveBack(locks, 2, 3, HOLDER, FOREVER);
+        final long version = LockWord.version(locks.lockWord(2));
+        final long held = locks.lock(2, 2, HOLDER, FOREVER);
+        assertTrue(locks.registerWaiter(2, version), "a waiter may set W on a held word of a page no longer leased");
+        assertTrue((locks.lockWord(2) & LockWord.WAITERS_BIT) != 0);
+        assertTrue(PageLeases.unlockExclusive(locks, 2, 2, HOLDER, held, 2, 2, true),
+            "the release saw W: sleepers are woken (a plain store from the word taken would erase W unseen)");
+        assertFalse(LockWord.isHeld(locks.lockWord(2)));
+        assertEquals(locks.futex ? 0 : LockWord.WAITERS_BIT, locks.lockWord(2) & LockWord.WAITERS_BIT);
+
+        // The same over two pages, one still leased: the whole write releases by compare-and-swap.
+        PageLeases.grant(locks, 3, 3, HOLDER, FOREVER);
+        final long version2 = LockWord.version(locks.lockWord(2));
+        final long both = locks.lock(2, 3, HOLDER, FOREVER);
+        assertTrue(locks.registerWaiter(2, version2), "W on the held, unleased page 2");
+        assertTrue(PageLeases.unlockExclusive(locks, 2, 3, HOLDER, both, 2, 3, true));
+        assertEquals(locks.futex ? 0 : LockWord.WAITERS_BIT, locks.lockWord(2) & LockWord.WAITERS_BIT);
+        assertFalse(LockWord.isHeld(locks.lockWord(2)));
+        assertFalse(LockWord.isHeld(locks.lockWord(3)));
+        assertEquals(HOLDER, PageLeases.holder(locks, 3));
+    }
+
+    @Test
     void aMultiPagePlainReleaseReleasesEveryPageFromTheWordsItTook()
     {
         PageLeases.grant(locks, 0, 3, HOLDER, FOREVER);
