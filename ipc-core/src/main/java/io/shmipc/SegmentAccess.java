@@ -173,7 +173,7 @@ final class SegmentAccess
         {
             // Any error between taking the pages and releasing them, where HotSpot delivers it (an asynchronous
             // fault, a StackOverflowError): release what this write still holds, marked torn.
-            locks.releaseAfterFailure(first, last, owner, true);
+            locks.releaseAfterFailedWrite(first, last, held);
             throw failure;
         }
         Reference.reachabilityFence(this);
@@ -223,7 +223,7 @@ final class SegmentAccess
         }
         catch (final Throwable failure)
         {
-            locks.releaseAfterFailure(first, last, owner, true);
+            locks.releaseAfterFailedWrite(first, last, held);
             throw failure;
         }
         Reference.reachabilityFence(this);

@@ -456,6 +456,40 @@ public final class PageLocks
         }
     }
 
+    /**
+     * {@link #releaseAfterFailure} (torn) for a write that failed after {@link #lock} returned {@code held}: releases
+     * only the pages whose word is still the exact word this write set (W aside, which a waiter may add). A failure
+     * can come after part of the release, for example a {@link StackOverflowError} on entering the futex wake after a
+     * page's release, or between two pages' releases; a page already released may by then be held again by another
+     * thread of this process, under the same owner slot, and must not be released under it. The words of a
+     * multi-page write are this thread's, kept by {@link #lock}. As flat as {@link #releaseAfterFailure}: the
+     * per-thread lookup goes less deep than the one the take made.
+     */
+    public void releaseAfterFailedWrite(final int first, final int last, final long held)
+    {
+        final long[] words = first == last ? null : PageReleases.HELD_WORDS.get();
+        for (int page = first; page <= last; page++)
+        {
+            final long mine = (words == null ? held : words[page - first]) & ~LockWord.WAITERS_BIT;
+            final long address = addressOffset + lockWordOffset(page);
+            long word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
+            while ((word & ~LockWord.WAITERS_BIT) == mine)
+            {
+                final long released = (futex ? LockWord.released(word) : LockWord.releasedKeepingWaiters(word)) |
+                    LockWord.TORN_BIT;
+                if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, word, released))
+                {
+                    if (futex && (word & LockWord.WAITERS_BIT) != 0)
+                    {
+                        Futex.wakeAll(address);
+                    }
+                    break;
+                }
+                word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
+            }
+        }
+    }
+
 
     /** @return the number of pages whose lock word is held by {@code owner} now. */
     public int heldBy(final int owner)

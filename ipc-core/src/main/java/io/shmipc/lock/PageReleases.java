@@ -24,7 +24,7 @@ final class PageReleases
      * exactly that value: grown on demand, then reused (no allocation per write). A write locks and releases in one
      * thread, with no other write of that thread in between.
      */
-    private static final ThreadLocal<long[]> HELD_WORDS = ThreadLocal.withInitial(() -> new long[8]);
+    static final ThreadLocal<long[]> HELD_WORDS = ThreadLocal.withInitial(() -> new long[8]);
 
     /** Always {@code null}: the lock words are off-heap (see {@link PageLocks}). */
     private static final Object OFF_HEAP = null;

@@ -111,6 +111,38 @@ class PageLocksReleaseTest
     }
 
     @Test
+    void aFailedWriteReleasesOnlyTheWordsItSetNotASameSlotThreadsNewerHold() throws Exception
+    {
+        // A write released page 0 (and then failed, e.g. a StackOverflowError entering the futex wake); meanwhile
+        // another thread of this process, the same owner slot, took page 0 again. The failure path must leave it.
+        final long single = locks.lock(0, 0, OURS, FOREVER);
+        locks.unlock(0, 0, OURS, single, 0, 0);
+        final long[] othersHold = new long[1];
+        final Thread other = new Thread(() -> othersHold[0] = locks.lock(0, 0, OURS, FOREVER));
+        other.start();
+        other.join();
+        final long theirs = locks.lockWord(0);
+        locks.releaseAfterFailedWrite(0, 0, single);
+        assertEquals(theirs, locks.lockWord(0), "the other thread's hold is untouched");
+
+        // A multi-page write that failed between its releases: page 1 released (and taken again by the other
+        // thread), page 2 still this write's. Page 2 is released torn; page 1 is left to its new holder.
+        final long both = locks.lock(1, 2, OURS, FOREVER);
+        final long page1 = locks.lockWord(1);
+        file.putLongVolatile(offset(1), LockWord.released(page1)); // page 1's release, as the write made it
+        final Thread again = new Thread(() -> locks.lock(1, 1, OURS, FOREVER));
+        again.start();
+        again.join();
+        final long theirs1 = locks.lockWord(1);
+        file.putLongVolatile(offset(2), locks.lockWord(2) | LockWord.WAITERS_BIT); // a waiter on page 2: still ours
+        locks.releaseAfterFailedWrite(1, 2, both);
+        assertEquals(theirs1, locks.lockWord(1), "the other thread's hold of page 1 is untouched");
+        assertFalse(LockWord.isHeld(locks.lockWord(2)));
+        assertTrue(LockWord.isTorn(locks.lockWord(2)), "page 2 was this write's: released torn");
+        assertTrue(LockWord.isHeld(locks.lockWord(0)));
+    }
+
+    @Test
     void aWriterThatGivesBackPagesItNeverWroteLeavesThemAsTheyWere()
     {
         final long tornBefore = LockWord.releasedTorn(LockWord.locked(0, THEIRS));
