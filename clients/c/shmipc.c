@@ -66,7 +66,7 @@ enum {
 #define SPIN_ITERATIONS 1000u
 #define YIELD_ITERATIONS 50u
 #define INIT_POLL_NS INT64_C(1000000)
-/* A waiter that may not set W on a held leased page backs off this long before it looks again (section 7.3). */
+/* A waiter that may not set W on a held page backs off this long before it looks again (section 7.3). */
 #define LEASE_BACKOFF_NS INT64_C(50000)
 #define FILL_CHUNK 65536
 
@@ -390,16 +390,14 @@ static void futex_wake(_Atomic uint64_t *word)
 /*
  * Section 7.3, sleep(): sleep on a word whose current value is *w (the caller found its condition unmet). Sets W
  * with a compare-and-swap if it is clear; if that fails the word changed, and *w is the new value (no sleep).
- * Otherwise sleeps in FUTEX_WAIT for at most timeout_ns and reloads *w. In layout version 3, W is never set on a
- * held page whose lease word is not 0 (its holder may release it with a plain store, which would erase W): the
- * waiter backs off instead and reloads *w.
+ * Otherwise sleeps in FUTEX_WAIT for at most timeout_ns and reloads *w. W is never set on a held word (its holder
+ * may release it with a plain store, which would erase W): the waiter backs off instead and reloads *w.
  */
 static void sleep_on(const shmipc_segment *s, _Atomic uint64_t *lw, uint64_t *w, int64_t timeout_ns)
 {
     uint64_t current = *w;
     if (!(current & SHMIPC_WAITERS_BIT)) {
-        if (s->leases && (current & SHMIPC_HELD_BIT) &&
-            atomic_load_explicit(lease_word_of(lw), memory_order_acquire) != 0) {
+        if (current & SHMIPC_HELD_BIT) {
             int64_t nap = timeout_ns < s->max_sleep_ns ? timeout_ns : s->max_sleep_ns;
             sleep_ns(nap < LEASE_BACKOFF_NS ? nap : LEASE_BACKOFF_NS);
             *w = atomic_load_explicit(lw, memory_order_acquire);

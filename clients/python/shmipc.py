@@ -109,7 +109,7 @@ LIVENESS_RECHECK_NS = 10_000_000
 SPIN_ITERATIONS = 50
 YIELD_ITERATIONS = 10
 INIT_POLL = 0.001
-LEASE_BACKOFF_NS = 50_000  # a waiter that may not set W on a held leased page backs off this long (section 7.3)
+LEASE_BACKOFF_NS = 50_000  # a waiter that may not set W on a held page backs off this long (section 7.3)
 FILL_CHUNK = 1 << 20
 
 
@@ -753,11 +753,11 @@ class Segment:
 
     def _sleep_on(self, base, address, w, timeout_ns):
         """Section 7.3, sleep(). Sets W with a compare-and-swap if clear (if that fails the word changed: returns the
-        new value, no sleep); then sleeps in FUTEX_WAIT at most timeout_ns and returns the reloaded word. In layout
-        version 3, W is never set on a held page whose lease word is not 0 (its holder may release it with a plain
-        store, which would erase W): the waiter backs off instead and returns the reloaded word."""
+        new value, no sleep); then sleeps in FUTEX_WAIT at most timeout_ns and returns the reloaded word. W is never
+        set on a held word (its holder may release it with a plain store, which would erase W): the waiter backs off
+        instead and returns the reloaded word."""
         if not w & WAITERS:
-            if self.leases and w & HELD and _load_acquire(address + LEASE_WORD_OFFSET) != 0:
+            if w & HELD:
                 time.sleep(min(timeout_ns, self._max_sleep_ns, LEASE_BACKOFF_NS) / 1e9)
                 return _load_acquire(address)
             swapped, current = _cas(address, w, w | WAITERS)

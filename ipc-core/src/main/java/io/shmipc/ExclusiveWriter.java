@@ -15,9 +15,10 @@ import java.util.Objects;
  *   <li>any other process's write to a leased page, and its attempt to lease one, is refused with
  *   {@link PageLeasedException} before it touches the page; a process that died holding a lease loses it (the next
  *   writer finds its owner slot dead and clears the lease);</li>
- *   <li>this writer's writes release each page with a plain release store instead of a compare-and-swap (on JDK 22+,
- *   where the owner slot is held by an open-file-description lock; on JDK 17 to 21 the release stays a CAS), so a
- *   write costs one atomic instruction instead of two;</li>
+ *   <li>this writer's writes are the process's only writes to those pages: they take and release them as every write
+ *   of this library does (one compare-and-swap to take a page; on JDK 22+, where the owner slot is held by an
+ *   open-file-description lock, a plain release store to free it, on JDK 17 to 21 a second compare-and-swap), and
+ *   never wait for another process's write;</li>
  *   <li>readers, {@code awaitChange} and {@link PageWatcher} work as on any page: a write wakes sleepers.</li>
  * </ul>
  * Writes through a {@link SharedMemory} handle of this same process are not refused (the lease belongs to the process's
@@ -68,7 +69,7 @@ public final class ExclusiveWriter implements AutoCloseable
     public void write(final int offset, final byte[] src, final int srcOffset, final int length)
     {
         checkLeased(offset, length);
-        access.write(offset, src, srcOffset, length, timeoutNanos, true);
+        access.write(offset, src, srcOffset, length, timeoutNanos);
     }
 
     /**
@@ -93,7 +94,7 @@ public final class ExclusiveWriter implements AutoCloseable
     public void write(final int offset, final DirectBuffer src, final int srcOffset, final int length)
     {
         checkLeased(offset, length);
-        access.write(offset, src, srcOffset, length, timeoutNanos, true);
+        access.write(offset, src, srcOffset, length, timeoutNanos);
     }
 
     /**
@@ -105,7 +106,7 @@ public final class ExclusiveWriter implements AutoCloseable
     public void writeLong(final int offset, final long value)
     {
         checkLeased(offset, Long.BYTES);
-        access.writeLongExclusive(offset, value, timeoutNanos);
+        access.writeLong(offset, value, timeoutNanos);
     }
 
     /** @return the first leased page. */

@@ -45,10 +45,11 @@ final class SegmentAccess
      */
     private static final Object FILE = null;
     /**
-     * Whether an exclusive writer may release with a plain store: its slot is held by an open-file-description lock,
-     * which nothing in this JVM can drop while it lives, so no process can ever take its pages for a dead writer's.
+     * Whether writes release with a plain store ({@link PageLocks#unlockPlain}): this process's slot is held by an
+     * open-file-description lock, which nothing in this JVM can drop while it lives, so no process can ever take its
+     * pages for a dead writer's (docs/FORMAT.md 7.1).
      */
-    private final boolean plainExclusiveRelease;
+    private final boolean plainRelease;
     private volatile boolean closed;
 
     SegmentAccess(final Attachment attachment, final long recoveryNanos)
@@ -67,7 +68,7 @@ final class SegmentAccess
         }
         this.dataAddress = file.addressOffset() + geometry.dataOffset();
         this.locks = new PageLocks(file, name, pageCount, slot, recoveryNanos, this::isClosed);
-        this.plainExclusiveRelease = slot.isOpenFileDescriptionLock();
+        this.plainRelease = slot.isOpenFileDescriptionLock();
     }
 
     /** @return the page locks, for the lease grants of {@link ExclusiveWriter}. */
@@ -103,36 +104,20 @@ final class SegmentAccess
 
     void write(final int offset, final byte[] src, final int srcOffset, final int length, final long timeoutNanos)
     {
-        write(offset, src, srcOffset, length, timeoutNanos, false);
-    }
-
-    /** A write as above; {@code exclusive}: by the exclusive writer holding the pages' lease ({@link ExclusiveWriter}). */
-    void write(
-        final int offset, final byte[] src, final int srcOffset, final int length, final long timeoutNanos,
-        final boolean exclusive)
-    {
         checkOpen();
         if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").length))
         {
-            writeBytes(offset, src, BYTE_ARRAY_BASE + srcOffset, length, timeoutNanos, exclusive);
+            writeBytes(offset, src, BYTE_ARRAY_BASE + srcOffset, length, timeoutNanos);
             Reference.reachabilityFence(src);
         }
     }
 
     void write(final int offset, final DirectBuffer src, final int srcOffset, final int length, final long timeoutNanos)
     {
-        write(offset, src, srcOffset, length, timeoutNanos, false);
-    }
-
-    /** A write as above; {@code exclusive}: by the exclusive writer holding the pages' lease ({@link ExclusiveWriter}). */
-    void write(
-        final int offset, final DirectBuffer src, final int srcOffset, final int length, final long timeoutNanos,
-        final boolean exclusive)
-    {
         checkOpen();
         if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
         {
-            writeBytes(offset, src.byteArray(), src.addressOffset() + srcOffset, length, timeoutNanos, exclusive);
+            writeBytes(offset, src.byteArray(), src.addressOffset() + srcOffset, length, timeoutNanos);
             Reference.reachabilityFence(src); // its memory stays allocated while the copy runs
         }
     }
@@ -142,7 +127,7 @@ final class SegmentAccess
         checkOpen();
         if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
         {
-            writeBytes(offset, base(src), address(src) + srcOffset, length, timeoutNanos, false);
+            writeBytes(offset, base(src), address(src) + srcOffset, length, timeoutNanos);
             Reference.reachabilityFence(src);
         }
     }
@@ -153,8 +138,7 @@ final class SegmentAccess
      * {@code Throwable} in between releases the pages, torn.
      */
     private void writeBytes(
-        final int offset, final Object srcBase, final long srcAddress, final int length, final long timeoutNanos,
-        final boolean exclusive)
+        final int offset, final Object srcBase, final long srcAddress, final int length, final long timeoutNanos)
     {
         final int first = firstPage(offset);
         final int last = lastPage(offset, length);
@@ -163,7 +147,7 @@ final class SegmentAccess
         try
         {
             UnsafeApi.copyMemory(srcBase, srcAddress, FILE, dataAddress + offset, length);
-            unlockRange(offset, length, first, last, owner, held, exclusive);
+            unlockRange(offset, length, first, last, owner, held);
         }
         catch (final OwnershipLostException lost)
         {
@@ -181,23 +165,17 @@ final class SegmentAccess
 
     void writeLong(final int offset, final long value, final long timeoutNanos)
     {
-        writeValue(offset, value, Long.BYTES, timeoutNanos, false);
+        writeValue(offset, value, Long.BYTES, timeoutNanos);
     }
 
     void writeInt(final int offset, final int value, final long timeoutNanos)
     {
-        writeValue(offset, value, Integer.BYTES, timeoutNanos, false);
-    }
-
-    /** {@link #writeLong} by the exclusive writer holding the page's lease ({@link ExclusiveWriter}). */
-    void writeLongExclusive(final int offset, final long value, final long timeoutNanos)
-    {
-        writeValue(offset, value, Long.BYTES, timeoutNanos, true);
+        writeValue(offset, value, Integer.BYTES, timeoutNanos);
     }
 
     /** Writes the low {@code bytes} (8 or 4) bytes of {@code value}, little-endian, as {@link #writeBytes} writes. */
     private void writeValue(
-        final int offset, final long value, final int bytes, final long timeoutNanos, final boolean exclusive)
+        final int offset, final long value, final int bytes, final long timeoutNanos)
     {
         checkOpen();
         Bounds.checkRange(offset, bytes, capacity);
@@ -215,7 +193,7 @@ final class SegmentAccess
             {
                 UnsafeApi.putInt(FILE, dataAddress + offset, (int)value);
             }
-            unlockRange(offset, bytes, first, last, owner, held, exclusive);
+            unlockRange(offset, bytes, first, last, owner, held);
         }
         catch (final OwnershipLostException lost)
         {
@@ -526,16 +504,15 @@ final class SegmentAccess
 
     /** Releases the pages of bytes {@code [offset, offset + length)} after a write of exactly those bytes. */
     private void unlockRange(
-        final int offset, final int length, final int first, final int last, final int owner, final long held,
-        final boolean exclusive)
+        final int offset, final int length, final int first, final int last, final int owner, final long held)
     {
         // Pages covered from their first byte to their last lose a torn mark; the shifts are unsigned so that
         // sums past Integer.MAX_VALUE still divide correctly.
         final int wholeFirst = (offset + pageSize - 1) >>> pageShift;
         final int wholeLast = ((offset + length) >>> pageShift) - 1;
-        if (exclusive)
+        if (plainRelease)
         {
-            PageLeases.unlockExclusive(locks, first, last, owner, held, wholeFirst, wholeLast, plainExclusiveRelease);
+            locks.unlockPlain(first, last, held, wholeFirst, wholeLast);
         }
         else
         {

@@ -6,6 +6,7 @@ import io.shmipc.testing.StressWorker;
 import io.shmipc.testing.TestDirectory;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,7 +28,7 @@ class MultiProcessStressTest
     private static final long MILLIS = 3_000;
 
     @Test
-    void writersAndReadersInSeparateProcessesNeverTear()
+    void writersAndReadersInSeparateProcessesNeverTear() throws Exception
     {
         try (TestDirectory dir = TestDirectory.create();
             SharedMemory shm = SharedMemory.builder("mp").directory(dir.path()).pages(4).create())
@@ -42,6 +43,16 @@ class MultiProcessStressTest
                     readers.add(start("reader", dir, i));
                     writers.add(start("writer", dir, i));
                 }
+                // all four start together once every one has the segment open (JVMs start seconds apart under load)
+                for (final JavaProcess process : readers)
+                {
+                    process.awaitLine("ready", 60);
+                }
+                for (final JavaProcess process : writers)
+                {
+                    process.awaitLine("ready", 60);
+                }
+                Files.createFile(dir.path().resolve(StressWorker.GO_FILE));
                 final Map<Integer, Long> writes = new HashMap<>();
                 for (int i = 0; i < writers.size(); i++)
                 {

@@ -1,10 +1,8 @@
 package io.shmipc.lock;
 
-import io.shmipc.OwnershipLostException;
 import io.shmipc.PageLeasedException;
 import io.shmipc.layout.LockWord;
 import io.shmipc.layout.SegmentDescriptor;
-import io.shmipc.sys.Futex;
 import org.agrona.UnsafeApi;
 
 /**
@@ -15,17 +13,14 @@ import org.agrona.UnsafeApi;
  *   <li>only writers of slot {@code s} take the page: any other writer that finds it free reads the lease word after
  *   the lock word and is refused ({@link PageLeasedException}) before it touches the page, unless the operating system
  *   shows slot {@code s} dead, in which case the lease is void and the writer clears it;</li>
- *   <li>a waiter never sets W on the page's word while it is held (the holder may release it with a plain store,
- *   which would erase W): it backs off instead. W set on the free word is seen by the next take's CAS and its release
- *   wakes the sleepers.</li>
  * </ul>
  * A lease word changes only while its page is held, and the release that follows advances the sequence (the page's
  * version changes, its bytes do not). That is what makes the refusal race-free: a writer that loaded the free word
  * and then a zero lease word takes the page by a CAS from that free word, which fails if a lease was granted in
  * between.
  *
- * <p>A grant or a give-back takes each page's lock once. The lease holder's writes take pages with
- * {@link PageLocks#lock} and release them with {@link #unlockExclusive}, on the hot path.
+ * <p>A grant or a give-back takes each page's lock once. The lease holder's writes take and release pages as any
+ * write does ({@link PageLocks#lock}, {@link PageLocks#unlockPlain}).
  */
 public final class PageLeases
 {
@@ -49,47 +44,6 @@ public final class PageLeases
     public static int holder(final PageLocks locks, final int page)
     {
         return locks.leases ? Math.max(0, holderAt(locks, PageLocks.lockWordOffset(page))) : 0;
-    }
-
-    /**
-     * Releases pages {@code first..last} as {@link PageLocks#unlock} does, for the exclusive writer that holds their
-     * lease: with {@code plain}, by a release store of the next even word instead of a compare-and-swap. That is exact
-     * without a CAS because nothing else changes a held leased word: other writers only take free words, waiters never
-     * set W on a held leased word ({@link PageLocks#registerWaiterOn}), and a dead-owner recovery acts only on a dead
-     * holder, which a holder of an open-file-description lock never looks like while it lives. With a process lock
-     * (JDK 17 to 21), which other code in the JVM can drop, pass {@code plain = false}: the release is the
-     * compare-and-swap of {@link PageLocks#unlock}.
-     *
-     * <p>A page whose lease word no longer names {@code owner} is released by the compare-and-swap too: the exclusive
-     * writer was closed (its lease given back) after the write checked it and before the write took the page, so a
-     * waiter may have set W on the held word, which a plain store would erase. The lease word cannot change while
-     * this write holds the page (it changes only under the page's lock), so the check is a plain load of the lock
-     * word's own cache line.
-     *
-     * <p>The pages must have been taken by {@link PageLocks#lock} in this thread.
-     *
-     * @return whether sleepers were woken.
-     * @throws OwnershipLostException if some page was no longer held by this write (by the compare-and-swap only).
-     */
-    public static boolean unlockExclusive(
-        final PageLocks locks, final int first, final int last, final int owner, final long held,
-        final int wholeFirst, final int wholeLast, final boolean plain)
-    {
-        if (!plain || !leasedTo(locks, first, last, owner))
-        {
-            return locks.unlock(first, last, owner, held, wholeFirst, wholeLast);
-        }
-        if (first == last)
-        {
-            return releasePlain(locks, first, held, first >= wholeFirst && first <= wholeLast);
-        }
-        final long[] words = locks.releases.heldWords(first, last, held);
-        boolean waiters = false;
-        for (int page = first; page <= last; page++)
-        {
-            waiters |= releasePlain(locks, page, words[page - first], page >= wholeFirst && page <= wholeLast);
-        }
-        return waiters;
     }
 
     /**
@@ -163,19 +117,6 @@ public final class PageLeases
      *
      * @return whether sleepers were woken.
      */
-    private static boolean releasePlain(final PageLocks locks, final int page, final long held, final boolean clearTorn)
-    {
-        final long address = locks.address(PageLocks.lockWordOffset(page));
-        // release store: every data store of the write becomes visible before the even sequence.
-        UnsafeApi.putLongRelease(OFF_HEAP, address, locks.releases.releasedWord(held, clearTorn));
-        if (locks.futex && (held & LockWord.WAITERS_BIT) != 0)
-        {
-            Futex.wakeAll(address);
-            return true;
-        }
-        return false;
-    }
-
     /**
      * @return the lease word of the page whose lock word is at {@code offset} (acquire), as an owner slot (0: no lease);
      * or {@link #VOID} if it holds a value outside {@code 1..}{@link LockWord#MAX_OWNER}, which names no process and so
@@ -216,21 +157,6 @@ public final class PageLeases
     private static void store(final PageLocks locks, final int offset, final int owner)
     {
         UnsafeApi.putLongVolatile(OFF_HEAP, leaseAddress(locks, offset), owner);
-    }
-
-    /** @return whether every lease word of pages {@code first..last}, held by the caller, names {@code owner}. */
-    private static boolean leasedTo(final PageLocks locks, final int first, final int last, final int owner)
-    {
-        for (int page = first; page <= last; page++)
-        {
-            // plain load: the caller holds the page, and a lease word changes only under the page's lock, whose
-            // take (a CAS) ordered this load after the release that followed the last change.
-            if (UnsafeApi.getLong(OFF_HEAP, leaseAddress(locks, PageLocks.lockWordOffset(page))) != owner)
-            {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static long leaseAddress(final PageLocks locks, final int offset)

@@ -63,10 +63,12 @@ import java.util.Objects;
  *
  * <p><b>Leases</b> ({@link PageLeases}, layout version 3, {@code docs/FORMAT.md} section 7.6): a page leased to an
  * exclusive writer is taken only by writers of the leaseholder's slot; any other writer reads the lease word after the
- * free lock word and is refused before its CAS. The leaseholder takes pages with the same CAS
- * ({@link #lock}) but releases them with a release store ({@link PageLeases#unlockExclusive}): nothing else changes a
- * held leased word, since a waiter never sets W on one ({@link #registerWaiterOn}) and a live holder of an OFD slot
- * lock is never recovered as dead.
+ * free lock word and is refused before its CAS.
+ *
+ * <p><b>Plain releases</b> ({@code docs/FORMAT.md} 7.1): a process whose owner slot is an OFD lock (JDK 22+) takes
+ * pages with the CAS ({@link #lock}) but releases them with a release store ({@link #unlockPlain}): nothing else
+ * changes a held word, since a waiter never sets W on one ({@link #registerWaiterOn}: it backs off instead) and a
+ * live holder of an OFD slot lock is never recovered as dead. One atomic instruction per write, not two.
  *
  * <h2>Algorithmic notes</h2>
  * Why a validated read is a snapshot: suppose the copy of page {@code p} saw a byte stored by a write {@code W}.
@@ -92,10 +94,13 @@ import java.util.Objects;
  * whose page was taken over can never make it even under its new holder.
  *
  * <p>Why no wake-up is lost for longer than a sleep's bound: a waiter sleeps only on a word that holds its W bit,
- * and {@code FUTEX_WAIT} sleeps only if the word still has that exact value. A releaser's CAS starts from the value it
- * read; if a waiter set W in between, the CAS fails and the releaser sees W on its retry. So either the releaser's CAS
- * saw W (and it wakes the waiter after storing), or the release happened before W was set (and the waiter's CAS, or
- * the kernel's compare in {@code FUTEX_WAIT}, sees the changed word and the waiter does not sleep).
+ * and {@code FUTEX_WAIT} sleeps only if the word still has that exact value. W is set only on a free word (a held
+ * word's holder may release it with a plain store, which would erase it), by a CAS from that free word. The take that
+ * follows is a CAS from the free word too: if the waiter's CAS came first, the take starts from the word with W, keeps
+ * it, and its release (CAS or store) sees W in the word it took and wakes; if the take came first, the waiter's CAS
+ * fails and it looks again (a held word: it backs off). A waiter that finds W already on a held word may sleep on it:
+ * that W was on the free word the take started from. A word held by a releaser that keeps W (JDK 17 to 21 cannot
+ * wake) stays W until a release that can wake.
  *
  * <p>The Java fences map to C11 as: {@code getLongVolatile} = {@code memory_order_acquire} load,
  * {@code releaseFence} = {@code atomic_thread_fence(memory_order_release)}, {@code acquireFence} =
@@ -122,11 +127,11 @@ public final class PageLocks
      */
     static final long NOT_RELEASED = Long.MIN_VALUE;
     /**
-     * What {@link #registerWaiterOn} returns for a held page that is leased (layout version 3): its holder may release
-     * it with a plain store, which would erase a W bit, so a waiter must not sleep on it (it backs off instead).
-     * Never a word with W set, nor {@link #NOT_RELEASED}.
+     * What {@link #registerWaiterOn} returns for a held word without W: its holder may release it with a plain store
+     * ({@link #unlockPlain}), which would erase a W bit set now, so a waiter must not sleep on it (it backs off
+     * instead). Never a word with W set, nor {@link #NOT_RELEASED}.
      */
-    static final long LEASED_NO_SLEEP = Long.MIN_VALUE + 1;
+    static final long HELD_NO_SLEEP = Long.MIN_VALUE + 1;
 
     final AtomicBuffer file;
     final String segmentName;
@@ -275,7 +280,7 @@ public final class PageLocks
      *
      * @param owner        the writer's owner slot, stored in the words it takes.
      * @param timeoutNanos how long to wait for a held page ({@link #NO_TIMEOUT} for as long as it takes).
-     * @return what this writer holds, to pass to {@link #unlock}, {@link PageLeases#unlockExclusive} or {@link #abandon}: for one
+     * @return what this writer holds, to pass to {@link #unlock}, {@link #unlockPlain} or {@link #abandon}: for one
      * page, the exact word it set (so that its release is one compare-and-swap from it, with no load first); for
      * several, the sum of the sequences it set (the words themselves are kept per thread).
      */
@@ -363,11 +368,30 @@ public final class PageLocks
     }
 
     /**
+     * Releases pages {@code first..last} as {@link #unlock} does, but each by a release store of its next even word
+     * instead of a compare-and-swap: for a process whose owner slot is held by an open-file-description lock (the
+     * Java library on JDK 22+), which nothing in the process can drop while it lives. Then nothing but this writer
+     * changes a word it holds: other writers only take free words, a waiter never sets W on a held word
+     * ({@link #registerWaiterOn}), and a dead-owner recovery acts only on a holder whose slot is dead, which this one
+     * never is while it runs. So the word is exactly the one the take set until this release, and a store of the next
+     * word is what the compare-and-swap would have done (docs/FORMAT.md 7.1). W found on the free word the take
+     * started from is in that word: the release clears it and wakes the sleepers.
+     *
+     * <p>The pages must have been taken by {@link #lock} in this thread.
+     *
+     * @return whether sleepers were woken.
+     */
+    public boolean unlockPlain(final int first, final int last, final long held, final int wholeFirst, final int wholeLast)
+    {
+        return releases.releasePlain(first, last, held, wholeFirst, wholeLast);
+    }
+
+    /**
      * The waiter's side of the sleep protocol ({@link PageWaits}): makes sure the W bit is on {@code page}'s word while
      * its version is still {@code seenVersion}, so that the release that changes the version sees W and wakes.
      *
      * @return {@code true} if W is now on a word of version {@code seenVersion} (the caller may sleep on it);
-     * {@code false} if the version changed or the word moved meanwhile, or the page is held under a lease (the caller
+     * {@code false} if the version changed or the word moved meanwhile, or the page is held without W (the caller
      * looks again, or backs off).
      */
     public boolean registerWaiter(final int page, final long seenVersion)
@@ -389,9 +413,9 @@ public final class PageLocks
         {
             return withWaiters;
         }
-        if (leases && (word & LockWord.HELD_BIT) != 0 && PageLeases.holderAt(this, offset) != 0)
+        if ((word & LockWord.HELD_BIT) != 0)
         {
-            return LEASED_NO_SLEEP; // its holder may release it with a plain store: W would be lost (section 7.6)
+            return HELD_NO_SLEEP; // its holder may release it with a plain store: W would be lost (section 7.3)
         }
         return cas(offset, word, withWaiters) ? withWaiters : NOT_RELEASED;
     }
@@ -399,7 +423,7 @@ public final class PageLocks
     /** @return whether {@link #registerWaiterOn} failed: the word changed, or it may not be slept on. */
     static boolean notRegistered(final long result)
     {
-        return result == NOT_RELEASED || result == LEASED_NO_SLEEP;
+        return result == NOT_RELEASED || result == HELD_NO_SLEEP;
     }
 
     /**

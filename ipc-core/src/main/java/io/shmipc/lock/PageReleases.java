@@ -108,6 +108,40 @@ final class PageReleases
     }
 
     /**
+     * {@link PageLocks#unlockPlain}: releases pages {@code first..last} by a release store of each page's next even
+     * word, computed from the exact word this write set.
+     *
+     * @return whether sleepers were woken.
+     */
+    boolean releasePlain(final int first, final int last, final long held, final int wholeFirst, final int wholeLast)
+    {
+        if (first == last)
+        {
+            return releasePlain(first, held, first >= wholeFirst && first <= wholeLast);
+        }
+        final long[] words = heldWords(first, last, held);
+        boolean waiters = false;
+        for (int page = first; page <= last; page++)
+        {
+            waiters |= releasePlain(page, words[page - first], page >= wholeFirst && page <= wholeLast);
+        }
+        return waiters;
+    }
+
+    private boolean releasePlain(final int page, final long held, final boolean clearTorn)
+    {
+        final long address = addressOffset + PageLocks.lockWordOffset(page);
+        // release store: every data store of the write becomes visible before the even sequence.
+        UnsafeApi.putLongRelease(OFF_HEAP, address, releasedWord(held, clearTorn));
+        if (futex && (held & LockWord.WAITERS_BIT) != 0)
+        {
+            Futex.wakeAll(address); // W was on the free word this write took: someone sleeps on the page
+            return true;
+        }
+        return false;
+    }
+
+    /**
      * @return the words this thread's {@link PageLocks#lock} of pages {@code first..last} set, checked against {@code held},
      * their sequences' sum.
      * @throws IllegalStateException if they are not (another thread took the pages, or a write in between).

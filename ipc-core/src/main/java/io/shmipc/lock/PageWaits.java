@@ -21,7 +21,8 @@ import java.util.concurrent.locks.LockSupport;
  * futex support (JDK 22+) in {@code FUTEX_WAIT} on the lock word's low 32 bits, after setting the word's W bit with a
  * CAS so that the next release wakes it, for at most {@link #MAX_SLEEP_NANOS} (a releaser that cannot wake it, such
  * as a JDK 17 process or a dead one, costs at most that); without, {@link LockSupport#parkNanos} for
- * {@link Backoff#PARK_NANOS}.
+ * {@link Backoff#PARK_NANOS}. W is set only on a free word: a held word without W is not slept on (its holder may
+ * release it with a plain store, which would erase W), and the wait parks for {@link Backoff#PARK_NANOS} instead.
  *
  * <h2>What ends a wait</h2>
  * Checked after every yield or sleep, and every {@value #CHECK_MASK_PLUS_ONE} spins, before the word is loaded again:
@@ -373,9 +374,9 @@ final class PageWaits
                 return; // changed: the caller sees it at once
             }
             word = locks.registerWaiterOn(offsets[k], word);
-            if (word == PageLocks.LEASED_NO_SLEEP)
+            if (word == PageLocks.HELD_NO_SLEEP)
             {
-                LockSupport.parkNanos(Backoff.PARK_NANOS); // held by a lease holder: back off, do not sleep on it
+                LockSupport.parkNanos(Backoff.PARK_NANOS); // held, without W: back off, do not sleep on it
                 return;
             }
             if (PageLocks.notRegistered(word))
@@ -424,9 +425,9 @@ final class PageWaits
     private void sleep(final int offset, final long word, final long nanos)
     {
         final long expected = locks.registerWaiterOn(offset, word);
-        if (expected == PageLocks.LEASED_NO_SLEEP)
+        if (expected == PageLocks.HELD_NO_SLEEP)
         {
-            LockSupport.parkNanos(Backoff.PARK_NANOS); // held by a lease holder: back off, do not sleep on it
+            LockSupport.parkNanos(Backoff.PARK_NANOS); // held, without W: back off, do not sleep on it
             return;
         }
         if (PageLocks.notRegistered(expected))

@@ -57,9 +57,10 @@ class DeadWriterInteropTest
                     assertTrue(LockWord.isHeld(shm.lockWord(page)), LockWord.describe(shm.lockWord(page)));
                 }
                 // A writer of another language starts writing page 0 while its holder is alive: it must wait.
+                final long contendedBefore = shm.counter(CounterId.WRITE_CONTENDED);
                 waiting = start(() -> waitingWriter.run("fill", dir.path(), name, "0", String.valueOf(PAGE), "34",
                     RECOVERY_MILLIS));
-                awaitWaiter(shm, waitingWriter);
+                awaitWaiter(shm, waitingWriter, contendedBefore);
                 assertTrue(LockWord.isHeld(shm.lockWord(0)), "the live holder kept page 0");
                 holder.kill();
             }
@@ -94,8 +95,11 @@ class DeadWriterInteropTest
         }
     }
 
-    /** Waits until the waiting writer sleeps on page 0 (C and Python set W first); Java's gets 300 ms. */
-    private static void awaitWaiter(final SharedMemory shm, final Language waitingWriter)
+    /**
+     * Waits until the waiting writer has found page 0 held (C and Python count a contended write lock; a held word
+     * gets no W: section 7.3); Java's gets 300 ms.
+     */
+    private static void awaitWaiter(final SharedMemory shm, final Language waitingWriter, final long contendedBefore)
     {
         if (waitingWriter == Language.JAVA)
         {
@@ -103,12 +107,13 @@ class DeadWriterInteropTest
             return;
         }
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while ((shm.lockWord(0) & WAITERS_BIT) == 0)
+        while (shm.counter(CounterId.WRITE_CONTENDED) == contendedBefore)
         {
-            assertTrue(System.nanoTime() < deadline, waitingWriter + " never went to sleep on page 0: " +
+            assertTrue(System.nanoTime() < deadline, waitingWriter + " never found page 0 held: " +
                 LockWord.describe(shm.lockWord(0)));
             ToolProcess.sleep(2);
         }
+        assertEquals(0, shm.lockWord(0) & WAITERS_BIT, "no W on a held word");
     }
 
     private static CompletableFuture<ToolResult> start(final Supplier<ToolResult> task)

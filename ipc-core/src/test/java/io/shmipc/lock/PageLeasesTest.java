@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The lease words of layout version 3, word by word: a grant under the lock that advances the version, refusals that
- * change nothing, a dead holder's lease cleared, no W ever set on a held leased word (its holder releases it with a
- * plain store), and W set on the free word seen and cleared by that plain release.
+ * change nothing, a dead holder's lease cleared, and a leaseholder's writes released with a plain store (no W on a
+ * held word; W set on the free word seen and cleared by that plain release).
  */
 class PageLeasesTest
 {
@@ -144,7 +144,7 @@ class PageLeasesTest
         final long word = locks.lockWord(1);
         assertFalse(locks.registerWaiter(1, version), "a waiter backs off instead of sleeping on it");
         assertEquals(word, locks.lockWord(1), "no W was set");
-        assertFalse(PageLeases.unlockExclusive(locks, 1, 1, HOLDER, held, 1, 1, true));
+        assertFalse(locks.unlockPlain(1, 1, held, 1, 1));
         final long released = locks.lockWord(1);
         assertFalse(LockWord.isHeld(released));
         assertEquals(0, LockWord.owner(released));
@@ -159,38 +159,10 @@ class PageLeasesTest
         assertTrue(locks.registerWaiter(3, version), "W may be set on a free leased word");
         final long held = locks.lock(3, 3, HOLDER, FOREVER);
         assertTrue((locks.lockWord(3) & LockWord.WAITERS_BIT) != 0);
-        final boolean woke = PageLeases.unlockExclusive(locks, 3, 3, HOLDER, held, 3, 3, true);
+        final boolean woke = locks.unlockPlain(3, 3, held, 3, 3);
         assertEquals(locks.futex, woke, "a releaser that can wake does, seeing W in the word it took");
         assertEquals(locks.futex ? 0 : LockWord.WAITERS_BIT, locks.lockWord(3) & LockWord.WAITERS_BIT);
         assertEquals(version + 1, LockWord.version(locks.lockWord(3)));
-    }
-
-    @Test
-    void aWriteThatOutlivesItsLeaseReleasesByCompareAndSwapAndKeepsTheWaiter()
-    {
-        // The race: an exclusive writer's write passed its "not closed" check, then close() gave the lease back,
-        // then the write took the page. Unleased, a held page may get W from a waiter: the release must see it.
-        PageLeases.grant(locks, 2, 3, HOLDER, FOREVER);
-        PageLeases.giveBack(locks, 2, 3, HOLDER, FOREVER);
-        final long version = LockWord.version(locks.lockWord(2));
-        final long held = locks.lock(2, 2, HOLDER, FOREVER);
-        assertTrue(locks.registerWaiter(2, version), "a waiter may set W on a held word of a page no longer leased");
-        assertTrue((locks.lockWord(2) & LockWord.WAITERS_BIT) != 0);
-        assertTrue(PageLeases.unlockExclusive(locks, 2, 2, HOLDER, held, 2, 2, true),
-            "the release saw W: sleepers are woken (a plain store from the word taken would erase W unseen)");
-        assertFalse(LockWord.isHeld(locks.lockWord(2)));
-        assertEquals(locks.futex ? 0 : LockWord.WAITERS_BIT, locks.lockWord(2) & LockWord.WAITERS_BIT);
-
-        // The same over two pages, one still leased: the whole write releases by compare-and-swap.
-        PageLeases.grant(locks, 3, 3, HOLDER, FOREVER);
-        final long version2 = LockWord.version(locks.lockWord(2));
-        final long both = locks.lock(2, 3, HOLDER, FOREVER);
-        assertTrue(locks.registerWaiter(2, version2), "W on the held, unleased page 2");
-        assertTrue(PageLeases.unlockExclusive(locks, 2, 3, HOLDER, both, 2, 3, true));
-        assertEquals(locks.futex ? 0 : LockWord.WAITERS_BIT, locks.lockWord(2) & LockWord.WAITERS_BIT);
-        assertFalse(LockWord.isHeld(locks.lockWord(2)));
-        assertFalse(LockWord.isHeld(locks.lockWord(3)));
-        assertEquals(HOLDER, PageLeases.holder(locks, 3));
     }
 
     @Test
@@ -198,7 +170,7 @@ class PageLeasesTest
     {
         PageLeases.grant(locks, 0, 3, HOLDER, FOREVER);
         final long held = locks.lock(0, 3, HOLDER, FOREVER);
-        PageLeases.unlockExclusive(locks, 0, 3, HOLDER, held, 1, 2, true);
+        locks.unlockPlain(0, 3, held, 1, 2);
         for (int page = 0; page < PAGES; page++)
         {
             assertFalse(LockWord.isHeld(locks.lockWord(page)), "page " + page);

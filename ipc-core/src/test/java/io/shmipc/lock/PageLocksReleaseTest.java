@@ -50,6 +50,36 @@ class PageLocksReleaseTest
     }
 
     @Test
+    void noWaiterSetsWOnAHeldWordSoAPlainReleaseLosesNoneAndWakesForWOnTheFreeWord()
+    {
+        // Held without W: a waiter backs off instead of sleeping, and the word stays the exact word the take set.
+        final long version = LockWord.version(locks.lockWord(1));
+        final long held = locks.lock(1, 1, OURS, FOREVER);
+        assertFalse(locks.registerWaiter(1, version), "no W on a held word: its holder may release it by a store");
+        assertEquals(held, locks.lockWord(1));
+        assertFalse(locks.unlockPlain(1, 1, held, 1, 1), "nobody to wake");
+        assertEquals(LockWord.released(held), locks.lockWord(1));
+
+        // W set on the free word: the take keeps it, the plain release clears it (if it can wake) and wakes.
+        assertTrue(locks.registerWaiter(1, version + 1), "W may be set on a free word");
+        final long withWaiter = locks.lock(1, 1, OURS, FOREVER);
+        assertTrue((withWaiter & LockWord.WAITERS_BIT) != 0, "the take kept W");
+        assertTrue(locks.registerWaiter(1, version + 1), "a waiter may sleep on a held word that already has W");
+        assertEquals(locks.futex, locks.unlockPlain(1, 1, withWaiter, 1, 1));
+        assertEquals(locks.futex ? 0 : LockWord.WAITERS_BIT, locks.lockWord(1) & LockWord.WAITERS_BIT);
+        assertEquals(version + 2, LockWord.version(locks.lockWord(1)));
+
+        // Several pages: each released from the word this thread's take set.
+        final long both = locks.lock(2, 3, OURS, FOREVER);
+        assertFalse(locks.registerWaiter(3, 0));
+        locks.unlockPlain(2, 3, both, 2, 3);
+        assertEquals(1, LockWord.version(locks.lockWord(2)));
+        assertEquals(1, LockWord.version(locks.lockWord(3)));
+        assertFalse(LockWord.isHeld(locks.lockWord(2)) || LockWord.isHeld(locks.lockWord(3)));
+        assertEquals(0, locks.counter(CounterId.LOST_OWNERSHIPS));
+    }
+
+    @Test
     void aReleaseOfAPageTakenOverStoresNothingAndReportsTheLoss()
     {
         final long held = locks.lock(2, 2, OURS, FOREVER);

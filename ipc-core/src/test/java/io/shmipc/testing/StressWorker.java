@@ -2,8 +2,10 @@ package io.shmipc.testing;
 
 import io.shmipc.SharedMemory;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Child-process side of the multi-process stress test.
@@ -17,8 +19,28 @@ public final class StressWorker
 {
     private static final int MAX_WRITERS = 8;
 
+    /**
+     * The file, in the segment's directory, whose creation starts every worker at once: each prints "ready" once its
+     * segment is open, then waits for it. Without it, a worker whose JVM starts seconds late on a loaded machine could
+     * run after a reader had finished (a reader that never saw that writer's values).
+     */
+    public static final String GO_FILE = "stress-go";
+
     private StressWorker()
     {
+    }
+
+    private static void awaitGo(final Path go)
+    {
+        final long deadline = System.nanoTime() + 120_000_000_000L;
+        while (!Files.exists(go))
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new IllegalStateException("no " + go + " within 120 s");
+            }
+            LockSupport.parkNanos(1_000_000L);
+        }
     }
 
     public static void main(final String[] args)
@@ -34,6 +56,8 @@ public final class StressWorker
         {
             final StressPattern pattern = new StressPattern(offset, words);
             System.out.println("ready");
+            System.out.flush();
+            awaitGo(dir.resolve(GO_FILE));
             final long end = System.nanoTime() + millis * 1_000_000L;
             if (role.equals("writer"))
             {

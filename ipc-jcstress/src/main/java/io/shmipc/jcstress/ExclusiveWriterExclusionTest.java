@@ -1,6 +1,5 @@
 package io.shmipc.jcstress;
 
-import io.shmipc.lock.PageLeases;
 import io.shmipc.lock.PageLocks;
 
 import org.openjdk.jcstress.annotations.Actor;
@@ -30,7 +29,7 @@ public class ExclusiveWriterExclusionTest
     {
         final long held = f.locks.lock(0, 1, LockedFile.OWNER, PageLocks.NO_TIMEOUT);
         increment();
-        PageLeases.unlockExclusive(f.locks, 0, 1, LockedFile.OWNER, held, 0, 1, true);
+        f.locks.unlockPlain(0, 1, held, 0, 1);
     }
 
     @Actor

@@ -78,7 +78,7 @@ final class LockedFile
                 file.putLong(at(page, i), value);
             }
         }
-        PageLeases.unlockExclusive(locks, first, last, OWNER, held, first, last, true);
+        locks.unlockPlain(first, last, held, first, last);
     }
 
     /**
