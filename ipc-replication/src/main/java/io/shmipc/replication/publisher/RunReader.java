@@ -21,7 +21,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Each page's version is read before the copy. The copy (one {@link SharedMemory#read}) is a snapshot taken after
  * that, so it holds that version of the page or a newer one, never an older one. A newer one is sent labelled with
  * the older version; the page then looks changed at the next scan and is sent again with its true version. Replicas
- * never move backwards, and a page is never left labelled newer than its data.
+ * never move backwards, and a page is never left labelled newer than its data. A page sent again on request while
+ * unchanged is labelled with the version replicas already hold, though its copy may hold a write that landed after
+ * the version was read, whose other pages in the run are labelled newer: replicas apply it with them
+ * ({@code LocalImage.apply}), or they would hold that write torn.
  *
  * <p>Runs grow up to {@code maxPages}; a write wider than that may arrive in parts (documented limit).
  * Single-threaded, allocation-free after construction.

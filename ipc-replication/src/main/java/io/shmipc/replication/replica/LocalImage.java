@@ -75,13 +75,22 @@ final class LocalImage implements AutoCloseable
     }
 
     /**
-     * Applies a run of pages {@code first..first+pages-1}, skipping those not newer than what is applied: each
-     * stretch of pages between stale ones is written in one write, so a write of the source arrives whole.
+     * Applies a run of pages {@code first..first+pages-1}. Pages labelled older than what is applied are skipped
+     * (stale); each stretch of pages between stale ones that holds at least one page labelled newer than applied (or
+     * to be repaired) is written whole, in one write, so a write of the source arrives whole.
+     *
+     * <p>A page labelled with the version already applied is written with its stretch, not skipped: the publisher
+     * reads a page's version before it copies the page, so a page it sends again unchanged (a RESEND, for this
+     * replica or another one) can carry the data of a write that landed between that read and the copy, under the
+     * old label, while the write's other pages in the same message are labelled newer. Skipping it would serve that
+     * write torn until the page is sent again. Its data is never older than what is applied: the label was read after
+     * the page applied under it was copied, so that copy was that very version. A stretch of pages all labelled as
+     * applied changes nothing and is not written.
      *
      * @param buffer        the PAGES message.
      * @param messageOffset where the message starts (its versions are read from there).
      * @param dataOffset    where the run's page bytes start.
-     * @return the number of pages skipped as stale.
+     * @return the number of pages skipped as stale or unchanged.
      */
     int apply(final int first, final int pages, final DirectBuffer buffer, final int messageOffset,
         final int dataOffset)
@@ -96,32 +105,25 @@ final class LocalImage implements AutoCloseable
                 i++;
                 continue;
             }
-            int lo = -1;
-            int hi = -1;
+            final int lo = i;
+            boolean changed = false;
             while (i < pages && Wire.version(buffer, messageOffset, i) >= applied[first + i])
             {
-                final long version = Wire.version(buffer, messageOffset, i);
-                if (version > applied[first + i] || repair[first + i])
-                {
-                    lo = lo < 0 ? i : lo;
-                    hi = i;
-                }
-                else
-                {
-                    skipped++;
-                }
+                changed |= Wire.version(buffer, messageOffset, i) > applied[first + i] || repair[first + i];
                 i++;
             }
-            if (lo >= 0)
+            if (!changed)
             {
-                shm.write((first + lo) * pageSize, buffer, dataOffset + lo * pageSize, (hi - lo + 1) * pageSize);
-                for (int j = lo; j <= hi; j++)
-                {
-                    final int page = first + j;
-                    applied[page] = Math.max(applied[page], Wire.version(buffer, messageOffset, j));
-                    localVersion[page] = shm.version(page);
-                    repair[page] = false;
-                }
+                skipped += i - lo;
+                continue;
+            }
+            shm.write((first + lo) * pageSize, buffer, dataOffset + lo * pageSize, (i - lo) * pageSize);
+            for (int j = lo; j < i; j++)
+            {
+                final int page = first + j;
+                applied[page] = Math.max(applied[page], Wire.version(buffer, messageOffset, j));
+                localVersion[page] = shm.version(page);
+                repair[page] = false;
             }
         }
         return skipped;

@@ -41,7 +41,12 @@ final class Staging
         missing = pageCount;
     }
 
-    /** Takes the pages of a run that are newer than the ones held. */
+    /**
+     * Takes the pages of a run that are not older than the ones held. A page labelled with the version held is taken
+     * too: its data may be newer than its label (the publisher reads the version before the copy), belonging to a
+     * write whose other pages in the run are labelled newer; keeping the older copy would assemble that write torn
+     * (see {@link LocalImage#apply}).
+     */
     void put(final int first, final int pages, final DirectBuffer buffer, final int messageOffset,
         final int dataOffset)
     {
@@ -49,7 +54,7 @@ final class Staging
         {
             final int page = first + i;
             final long version = Wire.version(buffer, messageOffset, i);
-            if (version > versions[page])
+            if (version >= versions[page] && version != LocalImage.NEVER)
             {
                 if (versions[page] == LocalImage.NEVER)
                 {

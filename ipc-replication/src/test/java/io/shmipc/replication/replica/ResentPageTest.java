@@ -1,0 +1,121 @@
+package io.shmipc.replication.replica;
+
+import io.shmipc.SharedMemory;
+import io.shmipc.replication.protocol.Wire;
+import io.shmipc.replication.testing.Dirs;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * A page the publisher sends again unchanged is labelled with the version it read before its copy, so it can carry
+ * the data of a write that landed between that read and the copy, under the version the replica already holds, next
+ * to the write's other pages labelled newer. The replica must take it with them, on the local segment and in a
+ * staging image alike, or it serves the write torn.
+ */
+class ResentPageTest
+{
+    private static final int PAGE = 4096;
+    private static final int PAGES = 4;
+
+    private final Path dir = Dirs.create("image");
+
+    @AfterEach
+    void cleanUp()
+    {
+        Dirs.delete(dir);
+    }
+
+    @Test
+    void aPageLabelledAsAppliedIsWrittenWithItsNewerNeighbours()
+    {
+        try (LocalImage local = LocalImage.open(SharedMemory.builder("img").directory(dir), "img", PAGE, PAGES))
+        {
+            final Staging full = new Staging(PAGE, PAGES);
+            full.put(0, PAGES, pages(0, 'A', 5, 5, 5, 5), 0, Wire.pagesHeaderLength(PAGES));
+            local.replaceAll(full);
+
+            // Write "B" over pages 1..2 landed after page 1's version was read (still 5) and before page 2's (6).
+            final int skipped = local.apply(1, 2, pages(1, 'B', 5, 6), 0, Wire.pagesHeaderLength(2));
+
+            assertEquals(0, skipped);
+            assertEquals("ABBA", content(local.shm()), "the write over pages 1..2 arrives whole");
+            assertEquals(5, local.applied(1), "page 1 keeps its label: sent again with its true version later");
+            assertEquals(6, local.applied(2));
+        }
+    }
+
+    @Test
+    void aStretchOfPagesAllLabelledAsAppliedIsNotWrittenAndAnOlderPageIsNeverApplied()
+    {
+        try (LocalImage local = LocalImage.open(SharedMemory.builder("img").directory(dir), "img", PAGE, PAGES))
+        {
+            final Staging full = new Staging(PAGE, PAGES);
+            full.put(0, PAGES, pages(0, 'A', 5, 5, 5, 5), 0, Wire.pagesHeaderLength(PAGES));
+            local.replaceAll(full);
+            final long version1 = local.shm().version(1);
+
+            assertEquals(2, local.apply(1, 2, pages(1, 'B', 5, 5), 0, Wire.pagesHeaderLength(2)));
+            assertEquals("AAAA", content(local.shm()));
+            assertEquals(version1, local.shm().version(1), "nothing new: no local write");
+
+            assertEquals(1, local.apply(0, 2, pages(0, 'C', 4, 6), 0, Wire.pagesHeaderLength(2)));
+            assertEquals("ACAA", content(local.shm()), "page 0 labelled older than applied stays as it is");
+        }
+    }
+
+    @Test
+    void aStagingImageTakesAPageLabelledAsHeldWithItsNewerNeighbours()
+    {
+        final Staging staging = new Staging(PAGE, PAGES);
+        staging.put(0, PAGES, pages(0, 'A', 5, 5, 5, 5), 0, Wire.pagesHeaderLength(PAGES));
+        staging.put(1, 2, pages(1, 'B', 5, 6), 0, Wire.pagesHeaderLength(2));
+        assertEquals(0, staging.missing());
+        assertEquals('B', (char)staging.data().getByte(PAGE));
+        assertEquals('B', (char)staging.data().getByte(2 * PAGE + PAGE - 1));
+        assertEquals(5, staging.version(1));
+        assertEquals(6, staging.version(2));
+
+        staging.put(3, 1, pages(3, 'C', 4), 0, Wire.pagesHeaderLength(1));
+        assertEquals('A', (char)staging.data().getByte(3 * PAGE), "an older label is not taken");
+    }
+
+    /** @return a PAGES message of pages {@code first..}, every byte {@code fill}, labelled {@code versions}. */
+    private static UnsafeBuffer pages(final int first, final char fill, final long... versions)
+    {
+        final int header = Wire.pagesHeaderLength(versions.length);
+        final UnsafeBuffer message = new UnsafeBuffer(new byte[header + versions.length * PAGE]);
+        Wire.putHeader(message, 0, Wire.PAGES, 1, 1, 0);
+        Wire.putInt(message, 0, Wire.PAGE_SIZE_OFFSET, PAGE);
+        Wire.putInt(message, 0, Wire.PAGE_COUNT_OFFSET, PAGES);
+        Wire.putInt(message, 0, Wire.FIRST_PAGE_OFFSET, first);
+        Wire.putInt(message, 0, Wire.RUN_PAGES_OFFSET, versions.length);
+        for (int i = 0; i < versions.length; i++)
+        {
+            Wire.putVersion(message, 0, i, versions[i]);
+        }
+        message.setMemory(header, versions.length * PAGE, (byte)fill);
+        return message;
+    }
+
+    /** @return each page's content as one letter, after checking the page is all that letter. */
+    private static String content(final SharedMemory shm)
+    {
+        final byte[] all = new byte[shm.capacity()];
+        shm.read(0, all);
+        final StringBuilder pages = new StringBuilder();
+        for (int page = 0; page < shm.pageCount(); page++)
+        {
+            for (int i = 1; i < PAGE; i++)
+            {
+                assertEquals(all[page * PAGE], all[page * PAGE + i], "page " + page + " is one write");
+            }
+            pages.append((char)all[page * PAGE]);
+        }
+        return pages.toString();
+    }
+}
