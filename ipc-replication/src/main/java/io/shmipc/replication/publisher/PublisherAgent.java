@@ -172,8 +172,19 @@ public final class PublisherAgent implements Agent
     public void onClose()
     {
         board.state(ReplicationState.STOPPED);
-        publishStatus();
-        CloseHelper.quietCloseAll(publication, control, source, statusSegment);
+        board.set(StatusField.LOSS, transport.naksReceived());
+        try
+        {
+            if (statusSegment != null)
+            {
+                statusSegment.close(board.snapshot());
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.debug("cannot close the status segment: {}", ex.toString());
+        }
+        CloseHelper.quietCloseAll(publication, control, source);
     }
 
     /** One pass (or part of one) over the pages from the cursor: send every due run. */

@@ -142,9 +142,20 @@ public final class ReplicaAgent implements Agent
     @Override
     public void onClose()
     {
-        board.state(ReplicationState.STOPPED);
-        publishStatus();
-        CloseHelper.quietCloseAll(subscription, control, local, statusSegment);
+        state(ReplicationState.STOPPED);
+        updateBoard();
+        try
+        {
+            if (statusSegment != null)
+            {
+                statusSegment.close(board.snapshot());
+            }
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.debug("cannot close the status segment: {}", ex.toString());
+        }
+        CloseHelper.quietCloseAll(subscription, control, local);
     }
 
     /** @return the source version applied to {@code page}, or {@link Long#MIN_VALUE} before the first image. */
@@ -342,14 +353,20 @@ public final class ReplicaAgent implements Agent
         return found;
     }
 
-    private void publishStatus()
+    private void updateBoard()
     {
         final boolean connected = subscription.isConnected();
-        board.state(!connected && state != ReplicationState.ERROR ? ReplicationState.CONNECTING : state);
+        board.state(!connected && state != ReplicationState.ERROR && state != ReplicationState.STOPPED ?
+            ReplicationState.CONNECTING : state);
         board.set(StatusField.PENDING_PAGES, state == ReplicationState.CATCHING_UP ? staging.missing() : 0);
         board.set(StatusField.MAX_LAG_NANOS, maxLag);
         board.set(StatusField.LOSS, transport.naksSent());
         maxLag = 0;
+    }
+
+    private void publishStatus()
+    {
+        updateBoard();
         if (statusSegment != null)
         {
             try

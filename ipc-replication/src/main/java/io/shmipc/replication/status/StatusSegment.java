@@ -8,8 +8,12 @@ import io.shmipc.replication.ReplicationException;
 import io.shmipc.replication.ReplicationState;
 import org.agrona.concurrent.UnsafeBuffer;
 
+import java.io.IOException;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -26,7 +30,8 @@ import java.util.concurrent.locks.LockSupport;
  *  24  + 8 * i: the counter {@link StatusField} with ordinal i (STATE, EPOCH, PID, ...)
  * </pre>
  * The owner updates it every {@value #UPDATE_MILLIS} ms; a status whose {@link StatusField#UPDATED_AT} is older than
- * a second belongs to a process that is gone. The status segment is unlinked when its owner closes.
+ * a second belongs to a process that is gone. The status segment is unlinked when its owner closes, before its
+ * final sample, and only while the name still names the owner's file.
  */
 public final class StatusSegment implements AutoCloseable
 {
@@ -49,12 +54,17 @@ public final class StatusSegment implements AutoCloseable
     private final SharedMemoryBuilder builder;
     private final UnsafeBuffer block = new UnsafeBuffer(new byte[LENGTH]);
     private final StatusRole role;
+    /** Identity (device and inode) of the file claimed, to tell it from a successor's under the same name. */
+    private final Object fileKey;
+    private boolean published;
 
-    private StatusSegment(final SharedMemory segment, final SharedMemoryBuilder builder, final StatusRole role)
+    private StatusSegment(final SharedMemory segment, final SharedMemoryBuilder builder, final StatusRole role,
+        final Object fileKey)
     {
         this.segment = segment;
         this.builder = builder;
         this.role = role;
+        this.fileKey = fileKey;
     }
 
     /**
@@ -71,34 +81,44 @@ public final class StatusSegment implements AutoCloseable
     {
         final String statusName = role.statusSegmentName(name);
         final SharedMemoryBuilder builder = builder(directory, statusName).pages(1).pageSize(PAGE_SIZE);
-        final SharedMemory shm;
-        try
-        {
-            shm = builder.openOrCreate();
-        }
-        catch (final InvalidSegmentException ex)
-        {
-            throw new ReplicationException("status segment '" + statusName + "' exists but is not one: " +
-                ex.getMessage() + " (remove it with 'shmipc rm " + statusName + "')", ex);
-        }
         final long deadline = System.nanoTime() + 2 * STALE_NANOS;
         while (true)
         {
-            final ReplicationStatus previous = decode(shm, role);
-            if (previous == null || previous.state() == ReplicationState.STOPPED || isStale(previous))
+            final SharedMemory shm;
+            try
             {
-                break;
+                shm = builder.openOrCreate();
             }
-            if (System.nanoTime() - deadline >= 0)
+            catch (final InvalidSegmentException ex)
             {
-                shm.close();
-                throw new ReplicationException("segment '" + name + "' already has a running " + role.label() +
-                    " (pid " + previous.get(StatusField.PID) + ", status '" + statusName + "' updated " +
-                    ageMillis(previous) + " ms ago): one " + role.label() + " per segment and directory");
+                throw new ReplicationException("status segment '" + statusName + "' exists but is not one: " +
+                    ex.getMessage() + " (remove it with 'shmipc rm " + statusName + "')", ex);
             }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            final Object key = fileKey(shm.path());
+            while (true)
+            {
+                final ReplicationStatus previous = decode(shm, role);
+                if (previous == null || previous.state() == ReplicationState.STOPPED || isStale(previous))
+                {
+                    break;
+                }
+                if (System.nanoTime() - deadline >= 0)
+                {
+                    shm.close();
+                    throw new ReplicationException("segment '" + name + "' already has a running " + role.label() +
+                        " (pid " + previous.get(StatusField.PID) + ", status '" + statusName + "' updated " +
+                        ageMillis(previous) + " ms ago): one " + role.label() + " per segment and directory");
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+            // A previous owner that stopped removed the name before saying STOPPED: the file mapped may no longer
+            // be the one under the name, and a status kept in it would be seen by nobody.
+            if (key != null && key.equals(fileKey(shm.path())))
+            {
+                return new StatusSegment(shm, builder, role, key);
+            }
+            shm.close();
         }
-        return new StatusSegment(shm, builder, role);
     }
 
     /**
@@ -135,16 +155,75 @@ public final class StatusSegment implements AutoCloseable
             block.putLong(FIELDS_OFFSET + 8 * field.ordinal(), status.get(field), ByteOrder.LITTLE_ENDIAN);
         }
         segment.write(0, block, 0, LENGTH);
+        published = true;
     }
 
-    /** Closes and unlinks the status segment (a process that still has it open sees its last sample). */
+    /**
+     * Removes the status segment's name, then writes {@code last} (the final sample, state {@code STOPPED}) for
+     * processes that still have it open, then closes it. In that order, a successor waiting in {@link #claim} for
+     * this owner to stop finds the file already unnamed, and opens or creates the one under the name instead of
+     * keeping this one, whose removal would hide it.
+     */
+    public void close(final ReplicationStatus last)
+    {
+        if (segment.isClosed())
+        {
+            return;
+        }
+        unlinkIfOwned();
+        publish(last);
+        segment.close();
+    }
+
+    /**
+     * Removes the name if it still names this owner's file, then closes it (a process that still has it open sees the
+     * last sample). The name is left alone when it names another file, or when this file holds another owner's
+     * status: a successor that claimed it (this owner's status had gone stale) keeps its status segment.
+     */
     @Override
     public void close()
     {
         if (!segment.isClosed())
         {
+            unlinkIfOwned();
             segment.close();
-            builder.unlink();
+        }
+    }
+
+    private void unlinkIfOwned()
+    {
+        if (!fileKey.equals(fileKey(segment.path())))
+        {
+            return;
+        }
+        if (published)
+        {
+            final UnsafeBuffer now = new UnsafeBuffer(new byte[LENGTH]);
+            segment.read(0, now, 0, LENGTH);
+            for (final StatusField field : new StatusField[] {StatusField.PID, StatusField.STARTED_AT})
+            {
+                final int offset = FIELDS_OFFSET + 8 * field.ordinal();
+                if (now.getLong(offset, ByteOrder.LITTLE_ENDIAN) != block.getLong(offset, ByteOrder.LITTLE_ENDIAN))
+                {
+                    return;
+                }
+            }
+        }
+        builder.unlink();
+    }
+
+    /** @return the identity of the file at {@code path} (device and inode on Linux), or {@code null} if it is gone. */
+    private static Object fileKey(final Path path)
+    {
+        try
+        {
+            final Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                .fileKey();
+            return key != null ? key : "a file system without file keys: any file";
+        }
+        catch (final IOException ex)
+        {
+            return null;
         }
     }
 
