@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -81,6 +82,7 @@ class TwoJvmReplicationTest
             assertEquals(1, status.get(StatusField.FULL_IMAGES), status::toString);
             assertTrue(checker.snapshots() > 10, () -> "the checker took only " + checker.snapshots() + " snapshots");
             assertEquals(List.of(1L), checker.generationsSeen().stream().filter(g -> g != 0).toList());
+            assertEquals(0, checker.tornReads(), "no page of the replica was ever marked torn");
             checker.stop();
             return status;
         }
@@ -94,51 +96,62 @@ class TwoJvmReplicationTest
     void restartedReplicaAndPublisherCatchUpFromAFullImageAndNeverServeAMix() throws Exception
     {
         final String channel = Ports.loopbackChannel();
+        final List<ChildJvm> children = new ArrayList<>();
         checker = SnapshotChecker.start(replicaDir, NAME);
         try
         {
             // Generation 1: a publisher (writing for a long time) and a replica.
-            final ChildJvm publisher1 = ChildJvm.start(PublisherNode.class, List.of(), "--dir", sourceDir.toString(),
+            final ChildJvm publisher1 = start(children, PublisherNode.class, "--dir", sourceDir.toString(),
                 "--name", NAME, "--channel", channel, "--rate", "2000", "--write-seconds", "600", "--generation", "1");
             final String epoch1 = publisher1.awaitValue("READY", "epoch", 60);
-            final ChildJvm replica1 = ChildJvm.start(ReplicaNode.class, List.of(), "--dir", replicaDir.toString(),
+            final ChildJvm replica1 = start(children, ReplicaNode.class, "--dir", replicaDir.toString(),
                 "--name", NAME, "--channel", channel);
             awaitReplica(s -> s.state() == ReplicationState.SYNCED && hex(s).equals(epoch1), "replica 1 synced");
             Await.until(TIMEOUT, () -> checker.generation() == 1, () -> "the checker to see generation 1");
+            assertEquals(0, checker.tornReads(), "no page of the replica was marked torn before a replica was killed");
 
-            // Restart the replica: the new process catches up from a full image while the writer goes on.
+            // Restart the replica: the new process catches up from a full image while the writer goes on. Killed in
+            // the middle of applying a write, replica 1 leaves that write's pages marked torn: local reads of them
+            // are refused (TornPageException, never half a write) until replica 2's full image overwrites them.
             replica1.kill();
-            final ChildJvm replica = ChildJvm.start(ReplicaNode.class, List.of(), "--dir", replicaDir.toString(),
+            final ChildJvm replica = start(children, ReplicaNode.class, "--dir", replicaDir.toString(),
                 "--name", NAME, "--channel", channel);
             awaitReplica(s -> s.state() == ReplicationState.SYNCED && s.get(StatusField.FULL_IMAGES) == 1 &&
                 s.get(StatusField.PID) == replica.pid(), "replica 2 synced from a full image");
 
             // Restart the publisher on a new source segment (generation 2): killed mid-stream, the segment removed
             // and created again with other content.
+            final long tornReads = checker.tornReads();
             publisher1.kill();
             final long snapshotsBefore = checker.snapshots();
-            try (ChildJvm publisher2 = ChildJvm.start(PublisherNode.class, List.of(), "--dir", sourceDir.toString(),
-                "--name", NAME, "--channel", channel, "--rate", "2000", "--write-seconds", "2", "--generation", "2"))
-            {
-                final String epoch2 = publisher2.awaitValue("READY", "epoch", 60);
-                awaitReplica(s -> s.state() == ReplicationState.SYNCED && hex(s).equals(epoch2) &&
-                    s.get(StatusField.FULL_IMAGES) == 2, "replica 2 synced to the new publisher");
-                publisher2.awaitLine("WRITES-DONE", 60);
-                awaitConvergence();
-                Await.until(TIMEOUT, () -> checker.generation() == 2, () -> "the checker to see generation 2");
-                assertTrue(checker.snapshots() > snapshotsBefore, "the checker kept reading through the switch");
-                assertEquals(List.of(1L, 2L), checker.generationsSeen().stream().filter(g -> g != 0).toList());
-            }
-            finally
-            {
-                replica.close();
-                publisher1.close();
-            }
+            final ChildJvm publisher2 = start(children, PublisherNode.class, "--dir", sourceDir.toString(),
+                "--name", NAME, "--channel", channel, "--rate", "2000", "--write-seconds", "2", "--generation", "2");
+            final String epoch2 = publisher2.awaitValue("READY", "epoch", 60);
+            awaitReplica(s -> s.state() == ReplicationState.SYNCED && hex(s).equals(epoch2) &&
+                s.get(StatusField.FULL_IMAGES) == 2, "replica 2 synced to the new publisher");
+            publisher2.awaitLine("WRITES-DONE", 60);
+            awaitConvergence();
+            Await.until(TIMEOUT, () -> checker.generation() == 2, () -> "the checker to see generation 2");
+            assertTrue(checker.snapshots() > snapshotsBefore, "the checker kept reading through the switch");
+            assertEquals(List.of(1L, 2L), checker.generationsSeen().stream().filter(g -> g != 0).toList());
+            assertEquals(tornReads, checker.tornReads(), "no page was marked torn once replica 2 had synced");
         }
         finally
         {
+            for (final ChildJvm child : children)
+            {
+                child.close();
+            }
             checker.stop();
         }
+    }
+
+    /** Starts a child JVM that the test's {@code finally} closes (killed if running, driver directory removed). */
+    private static ChildJvm start(final List<ChildJvm> children, final Class<?> mainClass, final String... args)
+    {
+        final ChildJvm child = ChildJvm.start(mainClass, List.of(), args);
+        children.add(child);
+        return child;
     }
 
     private static String hex(final ReplicationStatus status)

@@ -3,6 +3,7 @@ package io.shmipc.replication.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -92,18 +93,24 @@ public final class ChildJvm implements AutoCloseable
         throw new AssertionError("no " + key + "= in the '" + prefix + "' line of " + description);
     }
 
-    /** Kills the process (SIGKILL) and waits for it to be gone. */
+    /**
+     * Kills the process (SIGKILL), waits for it to be gone, and removes the media driver directory it leaves
+     * ({@code shmipc-aeron-<its pid>-*}).
+     */
     public void kill()
     {
         process.destroyForcibly();
         awaitExit();
+        removeDriverDirectories();
     }
 
-    /** Stops the process (SIGTERM) and waits for it to be gone. */
+    /** Stops the process (SIGTERM), waits for it to be gone, and removes a driver directory it left. */
     public int stop()
     {
         process.destroy();
-        return awaitExit();
+        final int exit = awaitExit();
+        removeDriverDirectories();
+        return exit;
     }
 
     public long pid()
@@ -154,6 +161,7 @@ public final class ChildJvm implements AutoCloseable
         {
             kill();
         }
+        removeDriverDirectories();
         try
         {
             Files.deleteIfExists(output);
@@ -161,6 +169,33 @@ public final class ChildJvm implements AutoCloseable
         catch (final IOException ex)
         {
             // a leftover log in the temp directory is harmless
+        }
+    }
+
+    /**
+     * Removes the embedded media driver directories of this process, once it is gone: a killed child cannot remove
+     * its own, and the next embedded driver removes another process's only after 30 s. Only directories named with
+     * this child's PID are touched.
+     */
+    private void removeDriverDirectories()
+    {
+        if (process.isAlive())
+        {
+            return;
+        }
+        final Path shm = Path.of("/dev/shm");
+        final Path parent = Files.isDirectory(shm) && Files.isWritable(shm) ? shm :
+            Path.of(System.getProperty("java.io.tmpdir"));
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(parent, "shmipc-aeron-" + process.pid() + "-*"))
+        {
+            for (final Path dir : dirs)
+            {
+                Dirs.delete(dir);
+            }
+        }
+        catch (final IOException | UncheckedIOException ex)
+        {
+            System.err.println("could not remove the media driver directory of " + description + ": " + ex);
         }
     }
 

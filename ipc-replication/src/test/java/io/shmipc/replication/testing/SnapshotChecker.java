@@ -3,6 +3,7 @@ package io.shmipc.replication.testing;
 import io.shmipc.InvalidSegmentException;
 import io.shmipc.SegmentNotFoundException;
 import io.shmipc.SharedMemory;
+import io.shmipc.TornPageException;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.nio.file.Path;
@@ -15,7 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * A local reader on the replica's host: takes snapshots of the whole replica segment (one read each) as fast as it
  * can and checks every one: each record is one whole write (no torn multi-page write), every record of a snapshot
  * has the same generation (never a mix of an old and a new source), generations never go back, and within a
- * generation no record's sequence ever goes back (versions never go backwards). Runs on its own thread until
+ * generation no record's sequence ever goes back (versions never go backwards). A read refused because a page is
+ * marked torn (a replica killed mid-write) serves no data: it is counted ({@link #tornReads()}), for the test to
+ * judge when it may happen, and not checked. Runs on its own thread until
  * {@link #stop()}; the first violation is kept and reported by {@link #stop()}.
  */
 public final class SnapshotChecker implements Runnable
@@ -24,6 +27,7 @@ public final class SnapshotChecker implements Runnable
     private final String name;
     private final Thread thread;
     private final AtomicLong snapshots = new AtomicLong();
+    private final AtomicLong tornReads = new AtomicLong();
     private final List<Long> generationsSeen = new ArrayList<>();
     private volatile boolean running = true;
     private volatile Throwable failure;
@@ -59,7 +63,17 @@ public final class SnapshotChecker implements Runnable
             final long[] seqs = new long[records];
             while (running)
             {
-                shm.read(0, snapshot, 0, snapshot.capacity());
+                try
+                {
+                    shm.read(0, snapshot, 0, snapshot.capacity());
+                }
+                catch (final TornPageException ex)
+                {
+                    // A replica killed in the middle of a write leaves its pages marked torn: no data is served.
+                    tornReads.incrementAndGet();
+                    Thread.sleep(1);
+                    continue;
+                }
                 check(snapshot, records, seqs);
                 snapshots.incrementAndGet();
             }
@@ -128,6 +142,15 @@ public final class SnapshotChecker implements Runnable
     public long snapshots()
     {
         return snapshots.get();
+    }
+
+    /**
+     * @return reads refused because a page is marked torn ({@link TornPageException}): what local readers get after a
+     * replica was killed in the middle of applying a write, until the next replica's full image overwrites it.
+     */
+    public long tornReads()
+    {
+        return tornReads.get();
     }
 
     /** @return the generation of the newest snapshot. */
