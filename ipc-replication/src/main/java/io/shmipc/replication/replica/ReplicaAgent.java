@@ -51,6 +51,10 @@ public final class ReplicaAgent implements Agent
     private final long localCheckNanos;
     private final int[] localWrites = new int[2];
 
+    /** Whether a publisher was heard: {@link #sourceSession} and {@link #sourceImage} name the newest one. */
+    private boolean heardSource;
+    private int sourceSession;
+    private long sourceImage = Long.MIN_VALUE;
     private LocalImage local;
     private Staging staging;
     private ReplicationState state = ReplicationState.CONNECTING;
@@ -167,6 +171,10 @@ public final class ReplicaAgent implements Agent
 
     private void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
+        if (!fromNewestPublisher(header.sessionId()))
+        {
+            return;
+        }
         final byte type = Wire.type(buffer, offset, length);
         if (type == Wire.PAGES && length >= Wire.VERSIONS_OFFSET)
         {
@@ -176,6 +184,42 @@ public final class ReplicaAgent implements Agent
         {
             onHeartbeat(buffer, offset, length, header);
         }
+    }
+
+    /**
+     * Follows only the newest publisher heard: a message from an image older than the one last heard (a publisher
+     * that was closed or killed, and replaced, whose stream still holds messages not yet polled) is ignored. Without
+     * this, the replica switched back to the old epoch on such a message, and could apply a full image of it (one
+     * the old publisher had sent before it went) over the new source's: readers saw the old source again. Its
+     * heartbeats also turned the control link back to a publisher that is gone. When the newest image is gone, an
+     * older one still there is followed again (two publishers of one segment are not supported, but do not leave the
+     * replica deaf).
+     *
+     * @return whether the message is to be handled.
+     */
+    private boolean fromNewestPublisher(final int sessionId)
+    {
+        if (heardSource && sessionId == sourceSession)
+        {
+            return true;
+        }
+        final Image image = subscription.imageBySessionId(sessionId);
+        // Images of a subscription are numbered in the order the media driver created them.
+        final long imageId = image != null ? image.correlationId() : Long.MIN_VALUE;
+        // Once the newest image is gone (its publisher silent past Aeron's image liveness timeout), any other is heard.
+        if (heardSource && imageId < sourceImage && subscription.imageBySessionId(sourceSession) != null)
+        {
+            return false;
+        }
+        if (heardSource)
+        {
+            LOG.info("replica of '{}': a newer publisher's stream (image {}, session {}): the older one's messages " +
+                "still to come are ignored", name, imageId, sessionId);
+        }
+        heardSource = true;
+        sourceSession = sessionId;
+        sourceImage = imageId;
+        return true;
     }
 
     private void onPages(final DirectBuffer buffer, final int offset, final int length)
