@@ -43,6 +43,8 @@ public final class SegmentPublisher implements AutoCloseable
     public static final String DEFAULT_CONTROL_CHANNEL = "aeron:udp?endpoint=0.0.0.0:0";
     /** Default interval of heartbeats on a quiet data stream. */
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofMillis(250);
+    /** Default largest share of a core spent scanning an idle source ({@link Builder#maxIdleScanShare}). */
+    public static final double DEFAULT_MAX_IDLE_SCAN_SHARE = 0.05;
 
     private final String name;
     private final AgentThread<PublisherAgent> thread;
@@ -92,6 +94,7 @@ public final class SegmentPublisher implements AutoCloseable
         private IdleStrategy idleStrategy;
         private boolean statusSegment = true;
         private Duration awaitSource = Duration.ZERO;
+        private double maxIdleScanShare = DEFAULT_MAX_IDLE_SCAN_SHARE;
 
         private Builder(final String name)
         {
@@ -161,6 +164,25 @@ public final class SegmentPublisher implements AutoCloseable
             return this;
         }
 
+        /**
+         * Sets the largest share of a core the publisher spends scanning its source for changes while nothing
+         * changes; default {@value #DEFAULT_MAX_IDLE_SCAN_SHARE}. After a scan that found nothing, the next waits until scanning has taken at most
+         * this share of the time (at most 20 ms): a small segment, whose scan is short, is scanned on every duty cycle
+         * as before; an idle 64 MiB one about every 5 ms, so a write after a quiet period is sent up to that much
+         * later. 1 scans on every duty cycle whatever it costs.
+         *
+         * @throws IllegalArgumentException if {@code share} is not in (0, 1].
+         */
+        public Builder maxIdleScanShare(final double share)
+        {
+            if (!(share > 0 && share <= 1))
+            {
+                throw new IllegalArgumentException("idle scan share " + share + " must be in (0, 1]");
+            }
+            this.maxIdleScanShare = share;
+            return this;
+        }
+
         /** Whether to keep the status segment {@code NAME.publisher} (default true). */
         public Builder statusSegment(final boolean statusSegment)
         {
@@ -198,7 +220,7 @@ public final class SegmentPublisher implements AutoCloseable
             return new SegmentPublisher(name, AgentThread.start(name, directory, StatusRole.PUBLISHER, statusSegment,
                 transport, idleStrategy, (board, status, used) -> new PublisherAgent(name, sourceBuilder, source, used,
                     ChannelUris.withTermLength(channel, source.pageSize()), streamId, controlChannel, controlStreamId,
-                    heartbeat.toNanos(), board, status), source));
+                    heartbeat.toNanos(), board, status, maxIdleScanShare), source));
         }
 
         private SharedMemory openSource(final SharedMemoryBuilder sourceBuilder)

@@ -62,6 +62,7 @@ public final class PublisherAgent implements Agent
     private int pageSize;
     private int pageCount;
     private int baseRunPages;
+    private final ScanPacer pacer;
     private long epoch;
     private long sequence;
     private int cursor;
@@ -83,6 +84,7 @@ public final class PublisherAgent implements Agent
      * @param heartbeatNanos interval of heartbeats on a quiet data stream.
      * @param board          the live counters.
      * @param statusSegment  where to publish them, or {@code null}.
+     * @param maxIdleScanShare largest share of a core spent scanning an idle source, in (0, 1] ({@link ScanPacer}).
      */
     public PublisherAgent(
         final String name,
@@ -95,8 +97,10 @@ public final class PublisherAgent implements Agent
         final int controlStreamId,
         final long heartbeatNanos,
         final StatusBoard board,
-        final StatusSegment statusSegment)
+        final StatusSegment statusSegment,
+        final double maxIdleScanShare)
     {
+        this.pacer = new ScanPacer(maxIdleScanShare);
         this.name = name;
         this.sourceBuilder = sourceBuilder;
         this.transport = transport;
@@ -151,9 +155,13 @@ public final class PublisherAgent implements Agent
                 if (!wasConnected)
                 {
                     wasConnected = true;
+                    pacer.scanNow();
                     work += sendHeartbeat(now);
                 }
-                work += publishChanges();
+                if (pacer.isDue(now) || tracker.forcedCount() > 0)
+                {
+                    work += publishChanges();
+                }
                 if (now - lastSendNanos >= heartbeatNanos)
                 {
                     work += sendHeartbeat(now);
@@ -222,6 +230,7 @@ public final class PublisherAgent implements Agent
                 cursor = reader.first();
                 board.set(StatusField.PENDING_PAGES, tracker.countDue());
                 board.state(ReplicationState.CATCHING_UP);
+                pacer.scanNow();
                 return sentRuns;
             }
             sentRuns++;
@@ -233,13 +242,20 @@ public final class PublisherAgent implements Agent
                 cursor = page;
                 board.set(StatusField.PENDING_PAGES, tracker.forcedCount());
                 board.state(ReplicationState.CATCHING_UP);
+                pacer.scanNow();
                 return sentRuns;
             }
         }
         cursor = page;
         if (sentRuns == 0)
         {
-            board.set(StatusField.SCAN_NANOS, System.nanoTime() - scanStart);
+            final long scanEnd = System.nanoTime();
+            board.set(StatusField.SCAN_NANOS, scanEnd - scanStart);
+            pacer.scannedIdle(scanStart, scanEnd);
+        }
+        else
+        {
+            pacer.scanNow();
         }
         board.set(StatusField.PENDING_PAGES, tracker.forcedCount());
         board.state(tracker.forcedCount() > 0 ? ReplicationState.CATCHING_UP : ReplicationState.SYNCED);
@@ -384,6 +400,7 @@ public final class PublisherAgent implements Agent
 
     private void attach(final SourceSegment segment)
     {
+        pacer.scanNow(); // a new source: scan it at once
         source = segment;
         shm = segment.shm();
         pageSize = shm.pageSize();
