@@ -47,6 +47,12 @@ final class ReplicatePublishCommand implements Callable<Integer>
         description = "Seconds to wait for the segment to be created (default: ${DEFAULT-VALUE}).")
     private double waitSeconds;
 
+    @Option(names = "--idle-scan-share", paramLabel = "F", defaultValue = "0.05",
+        description = "Largest share of a core spent scanning an idle segment for changes, in (0, 1]; 1 scans on " +
+            "every cycle (default: ${DEFAULT-VALUE}). A smaller share makes the first write after a quiet period " +
+            "reach replicas later (at most 20 ms).")
+    private double idleScanShare;
+
     @Override
     public Integer call() throws InterruptedException
     {
@@ -55,12 +61,16 @@ final class ReplicatePublishCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--wait must not be negative (got " + waitSeconds + ")");
         }
+        if (!(idleScanShare > 0 && idleScanShare <= 1))
+        {
+            throw new IllegalArgumentException("--idle-scan-share must be in (0, 1] (got " + idleScanShare + ")");
+        }
         final AeronTransport transport = aeron.externalTransport();
         final CountDownLatch stop = new CountDownLatch(1);
         try (SegmentPublisher publisher = SegmentPublisher.builder(name).directory(dir.directory())
             .channel(aeron.channel).streamId(aeron.streamId).controlChannel(control)
             .controlStreamId(aeron.controlStreamId).transport(transport)
-            .awaitSource(Duration.ofNanos((long)(waitSeconds * 1e9))).start())
+            .awaitSource(Duration.ofNanos((long)(waitSeconds * 1e9))).maxIdleScanShare(idleScanShare).start())
         {
             final Thread hook = new Thread(stop::countDown);
             Runtime.getRuntime().addShutdownHook(hook);

@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -121,6 +122,16 @@ class ReplicateCliTest
             "--channel", "aeron:udp?endpoint=127.0.0.1:" + freeUdpPort(), "--duration", "1");
         assertEquals(Shmipc.EXIT_ERROR, run.status, run::toString);
         assertTrue(run.err.contains("absent"), run::toString);
+    }
+
+    @Test
+    void anIdleScanShareOutsideItsRangeIsRefusedNamingItAndTheRange()
+    {
+        final CliRun run = CliRun.of("replicate", "publish", "quotes", "-d", source.path().toString(),
+            "--channel", "aeron:udp?endpoint=127.0.0.1:" + freeUdpPort(), "--idle-scan-share", "2", "--duration", "1");
+        assertNotEquals(0, run.status, run::toString);
+        assertTrue(run.err.contains("--idle-scan-share") && run.err.contains("(0, 1]") && run.err.contains("2.0"),
+            run::toString);
     }
 
     @Test
