@@ -3,11 +3,11 @@ package io.shmipc.replication;
 import io.shmipc.SharedMemory;
 import io.shmipc.replication.status.StatusField;
 import io.shmipc.replication.testing.Await;
-import io.shmipc.replication.testing.Dirs;
+import io.shmipc.replication.testing.HostDirs;
 import io.shmipc.replication.testing.Ports;
 import io.shmipc.replication.transport.AeronTransport;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,15 +22,10 @@ class InProcessReplicationTest
 {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    private final Path sourceDir = Dirs.create("src");
-    private final Path replicaDir = Dirs.create("dst");
-
-    @AfterEach
-    void cleanUp()
-    {
-        Dirs.delete(sourceDir);
-        Dirs.delete(replicaDir);
-    }
+    @RegisterExtension
+    final HostDirs dirs = new HostDirs();
+    private final Path sourceDir = dirs.source();
+    private final Path replicaDir = dirs.replica();
 
     @Test
     void replicaConvergesToTheSourceAndFollowsItsChanges()

@@ -3,14 +3,14 @@ package io.shmipc.replication;
 import io.shmipc.SharedMemory;
 import io.shmipc.replication.status.StatusField;
 import io.shmipc.replication.testing.Await;
-import io.shmipc.replication.testing.Dirs;
+import io.shmipc.replication.testing.HostDirs;
 import io.shmipc.replication.testing.Ports;
 import io.shmipc.replication.testing.Records;
 import io.shmipc.replication.testing.SnapshotChecker;
 import io.shmipc.replication.transport.AeronTransport;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,15 +34,10 @@ class PublisherRestartTest
     private static final String NAME = "restarted";
     private static final int GENERATIONS = 20;
 
-    private final Path sourceDir = Dirs.create("src");
-    private final Path replicaDir = Dirs.create("dst");
-
-    @AfterEach
-    void cleanUp()
-    {
-        Dirs.delete(sourceDir);
-        Dirs.delete(replicaDir);
-    }
+    @RegisterExtension
+    final HostDirs dirs = new HostDirs();
+    private final Path sourceDir = dirs.source();
+    private final Path replicaDir = dirs.replica();
 
     @Test
     void aPublisherRestartedAtOnceOnANewSourceIsFollowedWithoutAMixOrATornRecord() throws Exception

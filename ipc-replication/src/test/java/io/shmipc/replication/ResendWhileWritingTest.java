@@ -4,14 +4,14 @@ import io.aeron.ExclusivePublication;
 import io.shmipc.SharedMemory;
 import io.shmipc.replication.protocol.Wire;
 import io.shmipc.replication.testing.Await;
-import io.shmipc.replication.testing.Dirs;
+import io.shmipc.replication.testing.HostDirs;
 import io.shmipc.replication.testing.Ports;
 import io.shmipc.replication.testing.Records;
 import io.shmipc.replication.testing.SnapshotChecker;
 import io.shmipc.replication.transport.AeronTransport;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,15 +37,10 @@ class ResendWhileWritingTest
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final String NAME = "resent";
 
-    private final Path sourceDir = Dirs.create("src");
-    private final Path replicaDir = Dirs.create("dst");
-
-    @AfterEach
-    void cleanUp()
-    {
-        Dirs.delete(sourceDir);
-        Dirs.delete(replicaDir);
-    }
+    @RegisterExtension
+    final HostDirs dirs = new HostDirs();
+    private final Path sourceDir = dirs.source();
+    private final Path replicaDir = dirs.replica();
 
     @Test
     void pagesSentAgainWhileTheSourceIsWrittenNeverTearAWriteOnASyncedReplica() throws Exception
