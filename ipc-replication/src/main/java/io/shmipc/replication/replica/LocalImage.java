@@ -18,7 +18,7 @@ import java.util.Arrays;
 final class LocalImage implements AutoCloseable
 {
     /** Source version of a page not yet applied. */
-    static final long NEVER = Long.MIN_VALUE;
+    static final long NEVER = PageVersions.NEVER;
 
     private final SharedMemory shm;
     private final int pageSize;
@@ -99,7 +99,7 @@ final class LocalImage implements AutoCloseable
         int i = 0;
         while (i < pages)
         {
-            if (Wire.version(buffer, messageOffset, i) < applied[first + i])
+            if (PageVersions.isOlder(Wire.version(buffer, messageOffset, i), applied[first + i]))
             {
                 skipped++;
                 i++;
@@ -107,9 +107,10 @@ final class LocalImage implements AutoCloseable
             }
             final int lo = i;
             boolean changed = false;
-            while (i < pages && Wire.version(buffer, messageOffset, i) >= applied[first + i])
+            while (i < pages && !PageVersions.isOlder(Wire.version(buffer, messageOffset, i), applied[first + i]))
             {
-                changed |= Wire.version(buffer, messageOffset, i) > applied[first + i] || repair[first + i];
+                changed |= PageVersions.isNewer(Wire.version(buffer, messageOffset, i), applied[first + i]) ||
+                    repair[first + i];
                 i++;
             }
             if (!changed)
@@ -121,7 +122,7 @@ final class LocalImage implements AutoCloseable
             for (int j = lo; j < i; j++)
             {
                 final int page = first + j;
-                applied[page] = Math.max(applied[page], Wire.version(buffer, messageOffset, j));
+                applied[page] = PageVersions.newest(applied[page], Wire.version(buffer, messageOffset, j));
                 localVersion[page] = shm.version(page);
                 repair[page] = false;
             }

@@ -54,7 +54,7 @@ final class Staging
         {
             final int page = first + i;
             final long version = Wire.version(buffer, messageOffset, i);
-            if (version >= versions[page] && version != LocalImage.NEVER)
+            if (version != LocalImage.NEVER && !PageVersions.isOlder(version, versions[page]))
             {
                 if (versions[page] == LocalImage.NEVER)
                 {

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A page the publisher sends again unchanged is labelled with the version it read before its copy, so it can carry
@@ -82,6 +83,32 @@ class ResentPageTest
 
         staging.put(3, 1, pages(3, 'C', 4), 0, Wire.pagesHeaderLength(1));
         assertEquals('A', (char)staging.data().getByte(3 * PAGE), "an older label is not taken");
+    }
+
+    @Test
+    void versionsAreComparedAcrossTheirWrapAt2To47()
+    {
+        final long last = (1L << 47) - 1; // the core's versions count modulo 2^47
+        try (LocalImage local = LocalImage.open(SharedMemory.builder("img").directory(dir), "img", PAGE, PAGES))
+        {
+            final Staging full = new Staging(PAGE, PAGES);
+            full.put(0, PAGES, pages(0, 'A', last - 1, last, last, 7), 0, Wire.pagesHeaderLength(PAGES));
+            assertEquals(last, full.version(1));
+            full.put(1, 1, pages(1, 'W', 0), 0, Wire.pagesHeaderLength(1));
+            assertEquals(0, full.version(1), "0 after 2^47 - 1 is newer: taken by the staging image");
+            local.replaceAll(full);
+
+            assertEquals(0, local.apply(0, 2, pages(0, 'B', last, 1), 0, Wire.pagesHeaderLength(2)));
+            assertEquals("BBAA", content(local.shm()), "last after last - 1, and 1 after 0 (past the wrap)");
+            assertEquals(1, local.applied(1));
+            assertEquals(2, local.apply(1, 2, pages(1, 'C', last, last - 5), 0, Wire.pagesHeaderLength(2)));
+            assertEquals("BBAA", content(local.shm()), "versions from before the wrap are older, not newer");
+        }
+        assertTrue(PageVersions.isNewer(0, (1L << 47) - 1));
+        assertTrue(PageVersions.isOlder((1L << 47) - 1, 0));
+        assertTrue(PageVersions.isNewer(5, 4) && !PageVersions.isNewer(4, 5) && !PageVersions.isNewer(4, 4));
+        assertTrue(PageVersions.isNewer(0, PageVersions.NEVER) && !PageVersions.isNewer(PageVersions.NEVER, 0));
+        assertEquals(0, PageVersions.newest((1L << 47) - 1, 0));
     }
 
     /** @return a PAGES message of pages {@code first..}, every byte {@code fill}, labelled {@code versions}. */
