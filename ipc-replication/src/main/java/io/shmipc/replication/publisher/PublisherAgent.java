@@ -181,17 +181,7 @@ public final class PublisherAgent implements Agent
     {
         board.state(ReplicationState.STOPPED);
         board.set(StatusField.LOSS, transport.naksReceived());
-        try
-        {
-            if (statusSegment != null)
-            {
-                statusSegment.close(board.snapshot());
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            LOG.debug("cannot close the status segment: {}", ex.toString());
-        }
+        StatusSegment.closeQuietly(statusSegment, board.snapshot());
         CloseHelper.quietCloseAll(publication, control, source);
     }
 

@@ -17,9 +17,6 @@ import java.util.Arrays;
  */
 final class LocalImage implements AutoCloseable
 {
-    /** Source version of a page not yet applied. */
-    static final long NEVER = PageVersions.NEVER;
-
     private final SharedMemory shm;
     private final int pageSize;
     private final int pageCount;
@@ -35,7 +32,7 @@ final class LocalImage implements AutoCloseable
         this.applied = new long[pageCount];
         this.localVersion = new long[pageCount];
         this.repair = new boolean[pageCount];
-        Arrays.fill(applied, NEVER);
+        Arrays.fill(applied, PageVersions.NEVER);
     }
 
     /**
@@ -68,7 +65,7 @@ final class LocalImage implements AutoCloseable
         return shm;
     }
 
-    /** @return the source version applied to {@code page}, or {@link #NEVER}. */
+    /** @return the source version applied to {@code page}, or {@link PageVersions#NEVER}. */
     long applied(final int page)
     {
         return applied[page];

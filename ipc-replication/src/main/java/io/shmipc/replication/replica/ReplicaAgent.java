@@ -148,17 +148,7 @@ public final class ReplicaAgent implements Agent
     {
         state(ReplicationState.STOPPED);
         updateBoard();
-        try
-        {
-            if (statusSegment != null)
-            {
-                statusSegment.close(board.snapshot());
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            LOG.debug("cannot close the status segment: {}", ex.toString());
-        }
+        StatusSegment.closeQuietly(statusSegment, board.snapshot());
         CloseHelper.quietCloseAll(subscription, control, local);
     }
 
@@ -166,7 +156,7 @@ public final class ReplicaAgent implements Agent
     public long sourceVersion(final int page)
     {
         final LocalImage image = local;
-        return image == null ? LocalImage.NEVER : image.applied(page);
+        return image == null ? PageVersions.NEVER : image.applied(page);
     }
 
     private void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header header)

@@ -37,7 +37,7 @@ final class Staging
     /** Forgets every page received. */
     void reset()
     {
-        Arrays.fill(versions, LocalImage.NEVER);
+        Arrays.fill(versions, PageVersions.NEVER);
         missing = pageCount;
     }
 
@@ -54,9 +54,9 @@ final class Staging
         {
             final int page = first + i;
             final long version = Wire.version(buffer, messageOffset, i);
-            if (version != LocalImage.NEVER && !PageVersions.isOlder(version, versions[page]))
+            if (version != PageVersions.NEVER && !PageVersions.isOlder(version, versions[page]))
             {
-                if (versions[page] == LocalImage.NEVER)
+                if (versions[page] == PageVersions.NEVER)
                 {
                     missing--;
                 }
@@ -77,7 +77,7 @@ final class Staging
     {
         for (int page = 0; page < pageCount; page++)
         {
-            if (versions[page] == LocalImage.NEVER)
+            if (versions[page] == PageVersions.NEVER)
             {
                 return page;
             }
@@ -90,7 +90,7 @@ final class Staging
     {
         for (int page = pageCount - 1; page >= 0; page--)
         {
-            if (versions[page] == LocalImage.NEVER)
+            if (versions[page] == PageVersions.NEVER)
             {
                 return page;
             }

@@ -7,6 +7,8 @@ import io.shmipc.SharedMemoryBuilder;
 import io.shmipc.replication.ReplicationException;
 import io.shmipc.replication.ReplicationState;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteOrder;
@@ -35,6 +37,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class StatusSegment implements AutoCloseable
 {
+    private static final Logger LOG = LoggerFactory.getLogger(StatusSegment.class);
+
     /** Milliseconds between updates. */
     public static final long UPDATE_MILLIS = 100;
     /** A status not updated for this long belongs to a process that stopped or died. */
@@ -173,6 +177,27 @@ public final class StatusSegment implements AutoCloseable
         unlinkIfOwned();
         publish(last);
         segment.close();
+    }
+
+    /**
+     * {@link #close(ReplicationStatus)} for an agent's {@code onClose}: does nothing for {@code null} (no status
+     * segment kept), and logs, rather than throws, a failure to write or unlink, so that the agent's other resources
+     * are still closed.
+     */
+    public static void closeQuietly(final StatusSegment segment, final ReplicationStatus last)
+    {
+        if (segment == null)
+        {
+            return;
+        }
+        try
+        {
+            segment.close(last);
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.debug("cannot close the status segment: {}", ex.toString());
+        }
     }
 
     /**
