@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The release side of {@link PageLocks}: how a write gives its pages back. Normally by one compare-and-swap per page
- * from exactly the word its take set (kept per thread for a multi-page write), waking sleepers if W was on it; and,
+ * from exactly the word its take set (kept per thread for a multi-page write), or, for a process whose owner slot
+ * cannot be lost while it lives, by a release store of the word the CAS would have set ({@link #releasePlain});
+ * either wakes sleepers if W was on that word. And,
  * when a write could not finish, by the releases that never overwrite a page another process took over: unchanged
  * for a write abandoned by a close, torn for one that failed after taking its pages. A page found no longer this
  * write's is counted and reported ({@link OwnershipLostException}). The protocol is in {@link PageLocks}' notes and
