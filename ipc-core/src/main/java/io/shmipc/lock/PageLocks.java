@@ -25,7 +25,9 @@ import java.util.Objects;
  * <ol>
  *   <li>For each page in ascending order: load the word ({@code getLongVolatile}); while it is odd, wait; then
  *   compare-and-swap it from that even value to the next odd value with the writer's owner slot in the low bits.
- *   Ascending order means two multi-page writers can never wait for each other in a cycle.</li>
+ *   Ascending order means two multi-page writers can never wait for each other in a cycle. Where this thread's last
+ *   release of the page left a word it remembers ({@link TakeHints}), the CAS starts from that word instead of a
+ *   load; if it fails, the take goes on with a load, as above.</li>
  *   <li>{@code releaseFence}: the odd sequences become visible before any of the data stores that follow.</li>
  *   <li>Copy the bytes in (plain stores).</li>
  *   <li>For each page: compare-and-swap the word from the value this writer set (plus a W bit a waiter may have
@@ -63,7 +65,9 @@ import java.util.Objects;
  *
  * <p><b>Leases</b> ({@link PageLeases}, layout version 3, {@code docs/FORMAT.md} section 7.6): a page leased to an
  * exclusive writer is taken only by writers of the leaseholder's slot; any other writer reads the lease word after the
- * free lock word and is refused before its CAS.
+ * free lock word and is refused before its CAS. A take from a remembered word ({@link TakeHints}) checks the lease
+ * word after its CAS instead (the lease word shares the lock word's line: a load before the CAS would fetch the line
+ * twice), and a take it refuses gives the page back unwritten first.
  *
  * <p><b>Plain releases</b> ({@code docs/FORMAT.md} 7.1): a process whose owner slot is an OFD lock (JDK 22+) takes
  * pages with the CAS ({@link #lock}) but releases them with a release store ({@link #unlockPlain}): nothing else
@@ -86,6 +90,14 @@ import java.util.Objects;
  * page is unchanged. Summing lets a read of any number of pages validate without allocating a stamp array. A write
  * releases each of its pages by a CAS from exactly the word it set (a multi-page write keeps them in a per-thread
  * array), so a page it lost, even one taken again under the same slot number, is never released as its own.
+ *
+ * <p>Why a remembered word changes nothing: the take's CAS succeeds only if the word is exactly the free word it
+ * starts from, whether loaded or remembered, so it takes the page exactly as the CAS after a load would have; a
+ * failed CAS is a failed attempt, as after a load that raced with another writer. Its lease check comes after the
+ * CAS, which read the release that freed the page, so every grant before that release is visible to the load of the
+ * lease word, and no grant can come while the page is held. (It can only refuse when a lease word changed without a
+ * take, in a damaged file: a CAS from the word this thread's own release {@code R} stored succeeds only if no take,
+ * and so no grant, came since {@code R}, and the take before {@code R} passed the check.)
  *
  * <p>Why writers are exclusive: a page is taken only by a successful compare-and-swap from an even to an odd value,
  * and only its holder makes it even again, so at most one writer holds it at a time (mutual exclusion among
@@ -150,6 +162,8 @@ public final class PageLocks
     private final PageWaits waits;
     /** How writes give their pages back (package-visible for {@link PageLeases}). */
     final PageReleases releases;
+    /** The free word one thread's last release of a page left, to take it again without loading its word first. */
+    final TakeHints hints;
 
     /**
      * Locks that never find an owner dead and are never cancelled (tests, tools).
@@ -194,6 +208,7 @@ public final class PageLocks
         this.addressOffset = file.addressOffset();
         this.futex = Futex.isSupported();
         this.releases = new PageReleases(this, addressOffset);
+        this.hints = new TakeHints();
         this.leases = file.capacity() >= SegmentDescriptor.HEADER_LENGTH &&
             file.getInt(SegmentDescriptor.LAYOUT_VERSION_OFFSET) == SegmentDescriptor.LEASES_LAYOUT_VERSION;
         this.waits = new PageWaits(this, new DeadOwners(this, Objects.requireNonNull(liveness, "liveness"),
@@ -334,11 +349,55 @@ public final class PageLocks
      */
     private long take(final int page, final int offset, final int owner, final long timeoutNanos)
     {
-        final long word = load(offset);
+        // The free word this thread's last release of the page left (TakeHints): a CAS from it, with no load first.
+        final long hint = hints.get(page);
+        if (TakeHints.usable(hint) && cas(offset, hint, LockWord.locked(hint, owner)))
+        {
+            // The lease word after the CAS, not before: it shares the lock word's line, and a load of it first would
+            // fetch the line twice, as a load of the lock word would (FORMAT.md 7.6).
+            return leases ? checkLeaseTaken(page, offset, owner, LockWord.locked(hint, owner), timeoutNanos) :
+                LockWord.locked(hint, owner);
+        }
+        final long word = load(offset); // after a failed CAS the line is this core's: a cheap load
         final long held = LockWord.locked(word, owner);
-        if ((word & LockWord.HELD_BIT) == 0 && (!leases || PageLeases.mayWrite(this, offset, owner)) && cas(offset, word, held))
+        if ((word & LockWord.HELD_BIT) == 0 && (!leases || PageLeases.mayWrite(this, offset, owner)) &&
+            cas(offset, word, held))
         {
             return held;
+        }
+        return waits.lockContended(page, offset, owner, timeoutNanos);
+    }
+
+    /**
+     * The lease check of a page just taken from a remembered word: returns {@code held} if the page is not leased to
+     * another process. If it is (its lease word changed without a take: a damaged file), gives the page back unwritten
+     * (its version advances) and lets the slow path refuse the write, or clear a dead holder's lease and take the page
+     * again. Anything thrown meanwhile (a {@link StackOverflowError}) gives the page back before it propagates: the
+     * caller holds nothing then.
+     */
+    private long checkLeaseTaken(
+        final int page, final int offset, final int owner, final long held, final long timeoutNanos)
+    {
+        try
+        {
+            if (PageLeases.mayWrite(this, offset, owner))
+            {
+                return held;
+            }
+            releases.releaseFrom(page, owner, held, false);
+        }
+        catch (final Throwable failure)
+        {
+            // Flat, as releaseAfterFailure: give the page back unchanged if its word is still the one this take set
+            // (no waiter adds W to a held word; the release may have happened already, and the page be another's).
+            final long address = addressOffset + offset;
+            final long released = futex ? LockWord.released(held) : LockWord.releasedKeepingWaiters(held);
+            if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, held, released) && futex &&
+                (held & LockWord.WAITERS_BIT) != 0)
+            {
+                Futex.wakeAll(address);
+            }
+            throw failure;
         }
         return waits.lockContended(page, offset, owner, timeoutNanos);
     }

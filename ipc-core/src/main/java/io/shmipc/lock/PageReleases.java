@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * The release side of {@link PageLocks}: how a write gives its pages back. Normally by one compare-and-swap per page
  * from exactly the word its take set (kept per thread for a multi-page write), or, for a process whose owner slot
  * cannot be lost while it lives, by a release store of the word the CAS would have set ({@link #releasePlain});
- * either wakes sleepers if W was on that word. And,
+ * either wakes sleepers if W was on that word, and remembers the free word it stored for the next take
+ * ({@link TakeHints}). And,
  * when a write could not finish, by the releases that never overwrite a page another process took over: unchanged
  * for a write abandoned by a close, torn for one that failed after taking its pages. A page found no longer this
  * write's is counted and reported ({@link OwnershipLostException}). The protocol is in {@link PageLocks}' notes and
@@ -133,8 +134,10 @@ final class PageReleases
     private boolean releasePlain(final int page, final long held, final boolean clearTorn)
     {
         final long address = addressOffset + PageLocks.lockWordOffset(page);
+        final long released = releasedWord(held, clearTorn);
         // release store: every data store of the write becomes visible before the even sequence.
-        UnsafeApi.putLongRelease(OFF_HEAP, address, releasedWord(held, clearTorn));
+        UnsafeApi.putLongRelease(OFF_HEAP, address, released);
+        locks.hints.put(page, released);
         if (futex && (held & LockWord.WAITERS_BIT) != 0)
         {
             Futex.wakeAll(address); // W was on the free word this write took: someone sleeps on the page
@@ -189,6 +192,7 @@ final class PageReleases
         // seq_cst CAS: every data store of the write becomes visible before the even sequence.
         if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, held, released))
         {
+            locks.hints.put(page, released);
             if (futex && (held & LockWord.WAITERS_BIT) != 0)
             {
                 Futex.wakeAll(address);
@@ -222,6 +226,7 @@ final class PageReleases
             // seq_cst CAS: every data store of the write becomes visible before the even sequence.
             if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, word, released))
             {
+                locks.hints.put(page, released);
                 if (futex && (word & LockWord.WAITERS_BIT) != 0)
                 {
                     Futex.wakeAll(address);

@@ -33,6 +33,9 @@ class PageLeasesTest
     private final UnsafeBuffer file = leasedFile();
     private final PageLocks locks = new PageLocks(file, "leases", PAGES, slot -> dead.contains(slot),
         PageLocks.DEFAULT_RECOVERY_NANOS, Cancellation.NEVER);
+    /** The writer of slot {@link #OTHER}: another process, with page locks of its own on the same file. */
+    private final PageLocks other = new PageLocks(file, "leases", PAGES, slot -> dead.contains(slot),
+        PageLocks.DEFAULT_RECOVERY_NANOS, Cancellation.NEVER);
 
     private static UnsafeBuffer leasedFile()
     {
@@ -71,12 +74,12 @@ class PageLeasesTest
         PageLeases.grant(locks, 2, 2, HOLDER, FOREVER);
         final long before = locks.lockWord(2);
         final PageLeasedException refused = assertThrows(PageLeasedException.class,
-            () -> locks.lock(1, 3, OTHER, FOREVER));
+            () -> other.lock(1, 3, OTHER, FOREVER));
         assertEquals(2, refused.page());
         assertEquals(HOLDER, refused.holderSlot());
         assertEquals(before, locks.lockWord(2), "the leased page's word is untouched");
         assertFalse(LockWord.isHeld(locks.lockWord(1)), "page 1, taken first, was given back");
-        assertThrows(PageLeasedException.class, () -> PageLeases.grant(locks, 0, 2, OTHER, FOREVER));
+        assertThrows(PageLeasedException.class, () -> PageLeases.grant(other, 0, 2, OTHER, FOREVER));
         assertEquals(0, PageLeases.holder(locks, 0), "a refused grant gives back what it leased");
         assertEquals(HOLDER, PageLeases.holder(locks, 2));
     }
@@ -86,9 +89,9 @@ class PageLeasesTest
     {
         PageLeases.grant(locks, 0, 0, HOLDER, FOREVER);
         dead.add(HOLDER);
-        final long held = locks.lock(0, 0, OTHER, FOREVER);
+        final long held = other.lock(0, 0, OTHER, FOREVER);
         assertEquals(0, PageLeases.holder(locks, 0));
-        locks.unlock(0, 0, OTHER, held, 0, 0);
+        other.unlock(0, 0, OTHER, held, 0, 0);
         PageLeases.grant(locks, 1, 1, HOLDER, FOREVER);
         assertEquals(0, locks.recoverAbandoned(HOLDER), "no page held; its lease is cleared all the same");
         assertEquals(0, PageLeases.holder(locks, 1), "a process claiming the dead slot clears its leases");
@@ -100,20 +103,20 @@ class PageLeasesTest
         final int contended = CounterId.WRITE_CONTENDED.offset();
         PageLeases.grant(locks, 0, 0, HOLDER, FOREVER);
         final long before = file.getLong(contended);
-        assertThrows(PageLeasedException.class, () -> locks.lock(0, 0, OTHER, FOREVER));
+        assertThrows(PageLeasedException.class, () -> other.lock(0, 0, OTHER, FOREVER));
         dead.add(HOLDER);
-        final long held = locks.lock(0, 0, OTHER, FOREVER); // a dead holder's lease: cleared, then taken
+        final long held = other.lock(0, 0, OTHER, FOREVER); // a dead holder's lease: cleared, then taken
         assertEquals(before, file.getLong(contended), "free pages, refused or cleared: no contention (FORMAT.md 3.3)");
         final long[] second = new long[1];
-        final Thread other = new Thread(() -> second[0] = locks.lock(0, 0, HOLDER + 2, FOREVER));
-        other.start();
+        final Thread third = new Thread(() -> second[0] = locks.lock(0, 0, HOLDER + 2, FOREVER));
+        third.start();
         while (file.getLong(contended) == before)
         {
             Thread.onSpinWait(); // the second writer finds the page held
         }
-        locks.unlock(0, 0, OTHER, held, 0, 0);
-        assertDoesNotThrow(() -> other.join(10_000));
-        assertFalse(other.isAlive());
+        other.unlock(0, 0, OTHER, held, 0, 0);
+        assertDoesNotThrow(() -> third.join(10_000));
+        assertFalse(third.isAlive());
         assertEquals(before + 1, file.getLong(contended), "a held page counts once");
         locks.unlock(0, 0, HOLDER + 2, second[0], 0, 0);
     }
@@ -128,10 +131,10 @@ class PageLeasesTest
         {
             file.putLong(offset(page) + SegmentDescriptor.LEASE_WORD_OFFSET, values[page]);
             assertEquals(0, PageLeases.holder(locks, page), "no holder: " + Long.toHexString(values[page]));
-            final long held = locks.lock(page, page, OTHER, FOREVER);
+            final long held = other.lock(page, page, OTHER, FOREVER);
             assertEquals(0L, file.getLong(offset(page) + SegmentDescriptor.LEASE_WORD_OFFSET),
                 "cleared by the writer: " + Long.toHexString(values[page]));
-            locks.unlock(page, page, OTHER, held, page, page);
+            other.unlock(page, page, OTHER, held, page, page);
         }
     }
 
