@@ -65,9 +65,8 @@ import java.util.Objects;
  *
  * <p><b>Leases</b> ({@link PageLeases}, layout version 3, {@code docs/FORMAT.md} section 7.6): a page leased to an
  * exclusive writer is taken only by writers of the leaseholder's slot; any other writer reads the lease word after the
- * free lock word and is refused before its CAS. A take from a remembered word ({@link TakeHints}) checks the lease
- * word after its CAS instead (the lease word shares the lock word's line: a load before the CAS would fetch the line
- * twice), and a take it refuses gives the page back unwritten first.
+ * free lock word and is refused before its CAS. A take from a remembered word ({@link TakeHints}) needs no check
+ * (algorithmic notes).
  *
  * <p><b>Plain releases</b> ({@code docs/FORMAT.md} 7.1): a process whose owner slot is an OFD lock (JDK 22+) takes
  * pages with the CAS ({@link #lock}) but releases them with a release store ({@link #unlockPlain}): nothing else
@@ -93,11 +92,12 @@ import java.util.Objects;
  *
  * <p>Why a remembered word changes nothing: the take's CAS succeeds only if the word is exactly the free word it
  * starts from, whether loaded or remembered, so it takes the page exactly as the CAS after a load would have; a
- * failed CAS is a failed attempt, as after a load that raced with another writer. Its lease check comes after the
- * CAS, which read the release that freed the page, so every grant before that release is visible to the load of the
- * lease word, and no grant can come while the page is held. (It can only refuse when a lease word changed without a
- * take, in a damaged file: a CAS from the word this thread's own release {@code R} stored succeeds only if no take,
- * and so no grant, came since {@code R}, and the take before {@code R} passed the check.)
+ * failed CAS is a failed attempt, as after a load that raced with another writer. It needs no lease check: a CAS
+ * from the word this thread's own release {@code R} stored succeeds only if no take came since {@code R} (a sequence
+ * never repeats), so no grant either (a grant takes the page), and the take before {@code R} passed the check (or was
+ * itself such a take, back to one that did). Leases that went since only make writing more permitted. A lease word
+ * changed without a take (a damaged file, a program that does not follow FORMAT.md) is seen by the next take that
+ * loads the word.
  *
  * <p>Why writers are exclusive: a page is taken only by a successful compare-and-swap from an even to an odd value,
  * and only its holder makes it even again, so at most one writer holds it at a time (mutual exclusion among
@@ -351,53 +351,21 @@ public final class PageLocks
     {
         // The free word this thread's last release of the page left (TakeHints): a CAS from it, with no load first.
         final long hint = hints.get(page);
-        if (TakeHints.usable(hint) && cas(offset, hint, LockWord.locked(hint, owner)))
-        {
-            // The lease word after the CAS, not before: it shares the lock word's line, and a load of it first would
-            // fetch the line twice, as a load of the lock word would (FORMAT.md 7.6).
-            return leases ? checkLeaseTaken(page, offset, owner, LockWord.locked(hint, owner), timeoutNanos) :
-                LockWord.locked(hint, owner);
-        }
-        final long word = load(offset); // after a failed CAS the line is this core's: a cheap load
+        // No lease check on success: no take, and so no grant, came since this thread's release left that word, and
+        // the take before that release passed the check (FORMAT.md 7.6); the lease word shares the line anyway.
+        return TakeHints.usable(hint) && cas(offset, hint, LockWord.locked(hint, owner)) ?
+            LockWord.locked(hint, owner) : takeLoaded(page, offset, owner, timeoutNanos);
+    }
+
+    /** {@link #take} from a load of the word (no hint, or a stale one: then the line is this core's already). */
+    private long takeLoaded(final int page, final int offset, final int owner, final long timeoutNanos)
+    {
+        final long word = load(offset);
         final long held = LockWord.locked(word, owner);
         if ((word & LockWord.HELD_BIT) == 0 && (!leases || PageLeases.mayWrite(this, offset, owner)) &&
             cas(offset, word, held))
         {
             return held;
-        }
-        return waits.lockContended(page, offset, owner, timeoutNanos);
-    }
-
-    /**
-     * The lease check of a page just taken from a remembered word: returns {@code held} if the page is not leased to
-     * another process. If it is (its lease word changed without a take: a damaged file), gives the page back unwritten
-     * (its version advances) and lets the slow path refuse the write, or clear a dead holder's lease and take the page
-     * again. Anything thrown meanwhile (a {@link StackOverflowError}) gives the page back before it propagates: the
-     * caller holds nothing then.
-     */
-    private long checkLeaseTaken(
-        final int page, final int offset, final int owner, final long held, final long timeoutNanos)
-    {
-        try
-        {
-            if (PageLeases.mayWrite(this, offset, owner))
-            {
-                return held;
-            }
-            releases.releaseFrom(page, owner, held, false);
-        }
-        catch (final Throwable failure)
-        {
-            // Flat, as releaseAfterFailure: give the page back unchanged if its word is still the one this take set
-            // (no waiter adds W to a held word; the release may have happened already, and the page be another's).
-            final long address = addressOffset + offset;
-            final long released = futex ? LockWord.released(held) : LockWord.releasedKeepingWaiters(held);
-            if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, held, released) && futex &&
-                (held & LockWord.WAITERS_BIT) != 0)
-            {
-                Futex.wakeAll(address);
-            }
-            throw failure;
         }
         return waits.lockContended(page, offset, owner, timeoutNanos);
     }

@@ -19,16 +19,28 @@ import java.lang.invoke.VarHandle;
  * <p>A hint is only a guess: the CAS succeeds only if the word is exactly the hinted free word, so it takes the page
  * exactly as a CAS after a load would have; a failed one (another process or thread wrote the page since, a waiter
  * set W) costs one locked instruction, after which the line is this core's and the take goes on with a load.
- * Where pages have lease words, the take loads the lease word after the CAS (it shares the lock word's line).
+ * Where pages have lease words, such a take needs no lease check ({@link PageLocks}' algorithmic notes), which also
+ * keeps it from loading the lease word's line, the lock word's, before its CAS.
  *
  * <p>One thread per handle, one page: the first thread that releases a page through the handle claims the hint, and
  * only it records and uses one. A process's publisher thread, writing one page after another process read it, is the
  * case it is for. Other threads take pages as before and never write the hint's fields, so writers on several threads
- * do not pass its cache line between their cores. (A table of hints per page, tried first, cost 5-9 ns per write
- * in-process on this machine; two plain fields cost nothing measurable.)
+ * do not pass its cache line between their cores.
+ *
+ * <p>Cost: none measurable across processes, where it saves a fetch; in-process, where the line never leaves the
+ * writer's cache, a write measured 0-4 ns slower in JMH and 4-7 ns slower in a plain loop (docs/BENCHMARKS.md). A
+ * process whose writes no other process polls can turn hints off with {@code -Dshmipc.write.takeHints=false}.
+ * (A table of hints per page, tried first, cost 5-9 ns per write in-process.)
  */
 final class TakeHints
 {
+    /**
+     * System property: {@code false} turns take hints off (every take loads the word first, as before they existed),
+     * for a process whose writes are never polled by another process's reader. Default {@code true}.
+     */
+    public static final String PROPERTY = "shmipc.write.takeHints";
+    /** Whether hints are recorded and used in this JVM ({@link #PROPERTY}; a constant, so off costs nothing). */
+    static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true"));
     /** What {@link #get} returns when there is no hint: a held word, which a take never starts from. */
     static final long NONE = -1L;
     private static final VarHandle THREAD;
@@ -56,20 +68,24 @@ final class TakeHints
      */
     long get(final int page)
     {
-        return thread == Thread.currentThread() && this.page == page ? word : NONE;
+        return ENABLED && thread == Thread.currentThread() && this.page == page ? word : NONE;
     }
 
     /** Remembers {@code free}, the free word the calling thread's release just stored on {@code page}. */
     void put(final int page, final long free)
     {
-        final Thread current = Thread.currentThread();
-        final Thread owner = thread;
-        if (owner != current && (owner != null || !THREAD.compareAndSet(this, null, current)))
+        if (!ENABLED || thread != Thread.currentThread() && !claim())
         {
             return; // another thread's hint
         }
         this.word = free;
         this.page = page;
+    }
+
+    /** @return whether the calling thread claimed the hint, which no thread had (once per handle: off the hot path). */
+    private boolean claim()
+    {
+        return thread == null && THREAD.compareAndSet(this, null, Thread.currentThread());
     }
 
     /** @return whether {@code hint} is one a take may start from: a free word. */
