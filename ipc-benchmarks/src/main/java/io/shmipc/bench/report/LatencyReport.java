@@ -105,9 +105,9 @@ public final class LatencyReport
     public String table()
     {
         final StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "Round trips, 64-byte messages, idle strategy '%s', %,d timed " +
-            "(after %,d warm-up) per case per run, %d run(s); latencies in ns, pooled over runs.%n%n", idle,
-            roundTrips, warmup, runCount()));
+        out.append(String.format(Locale.ROOT, "Round trips, %d-byte messages, idle strategy '%s', %,d timed " +
+            "(after %,d warm-up) per case per run, %d run(s); latencies in ns, pooled over runs.%n%n",
+            io.shmipc.bench.latency.Exchange.MESSAGE_LENGTH, idle, roundTrips, warmup, runCount()));
         out.append("| case | p50 | p90 | p99 | p99.9 | p99.99 | max | p50 / reference, median of runs | " +
             "p50 ratio per run | p99 / reference, median |\n");
         out.append("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|\n");
