@@ -14,7 +14,7 @@ import java.lang.invoke.VarHandle;
  * {@code awaitChange}). Such a read can leave the line in the reader's cache alone, so a load before the CAS fetches
  * the line once to read it and the CAS fetches it again to own it, where a CAS from the expected word fetches it once.
  * Measured on the cross-process round trip: 1.77x the cache-line floor with the load, 1.37x without (the harness's
- * one-line experiment); the {@code SharedMemory} round trip went from 1.7-1.9x to 1.4-1.5x.
+ * one-line experiment); the {@code SharedMemory} round trip went from 1.7-1.9x to 1.2-1.5x, under Agrona's rings.
  *
  * <p>A hint is only a guess: the CAS succeeds only if the word is exactly the hinted free word, so it takes the page
  * exactly as a CAS after a load would have; a failed one (another process or thread wrote the page since, a waiter
@@ -28,7 +28,7 @@ import java.lang.invoke.VarHandle;
  * do not pass its cache line between their cores.
  *
  * <p>Cost: none measurable across processes, where it saves a fetch; in-process, where the line never leaves the
- * writer's cache, a write measured 0-4 ns slower in JMH and 4-7 ns slower in a plain loop (docs/BENCHMARKS.md). A
+ * writer's cache, a write measured 0-4 ns slower in JMH and 4-13 ns slower in a plain loop (docs/BENCHMARKS.md). A
  * process whose writes no other process polls can turn hints off with {@code -Dshmipc.write.takeHints=false}.
  * (A table of hints per page, tried first, cost 5-9 ns per write in-process.)
  */
