@@ -40,6 +40,11 @@ final class SegmentAccess
     private final int pageShift;
     private final long dataAddress;
     /**
+     * The file's address, from which the lock words' addresses are computed ({@link PageLocks#wordAddress}): kept here
+     * so that a one-page access reaches its lock word with no load of {@link #locks}' fields first.
+     */
+    private final long fileAddress;
+    /**
      * The base of every access to the segment: {@code null}, since a segment is a mapped file (off-heap) addressed by
      * {@link #dataAddress} alone; a constant lets the JIT compile the copies as off-heap accesses.
      */
@@ -66,7 +71,8 @@ final class SegmentAccess
         {
             throw new IllegalArgumentException("segment '" + name + "' is not mapped off-heap");
         }
-        this.dataAddress = file.addressOffset() + geometry.dataOffset();
+        this.fileAddress = file.addressOffset();
+        this.dataAddress = fileAddress + geometry.dataOffset();
         this.locks = new PageLocks(file, name, pageCount, slot, recoveryNanos, this::isClosed);
         this.plainRelease = slot.isOpenFileDescriptionLock();
     }
@@ -254,13 +260,28 @@ final class SegmentAccess
     {
         final int first = firstPage(offset);
         final int last = lastPage(offset, length);
-        long stamp;
-        do
+        if (first == last)
         {
-            stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-            UnsafeApi.copyMemory(FILE, dataAddress + offset, dstBase, dstAddress, length);
+            // One page, the common case: its lock word's address from this object's fields alone.
+            final long word = PageLocks.wordAddress(fileAddress, first);
+            long stamp;
+            do
+            {
+                stamp = locks.tryOptimisticRead(word, first, timeoutNanos);
+                UnsafeApi.copyMemory(FILE, dataAddress + offset, dstBase, dstAddress, length);
+            }
+            while (!locks.validate(word, stamp));
         }
-        while (!locks.validate(first, last, stamp));
+        else
+        {
+            long stamp;
+            do
+            {
+                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
+                UnsafeApi.copyMemory(FILE, dataAddress + offset, dstBase, dstAddress, length);
+            }
+            while (!locks.validate(first, last, stamp));
+        }
         checkStillOpen();
         Reference.reachabilityFence(this);
     }
@@ -284,13 +305,27 @@ final class SegmentAccess
         final int last = lastPage(offset, bytes);
         long stamp;
         long value;
-        do
+        if (first == last)
         {
-            stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
-            value = bytes == Long.BYTES ? UnsafeApi.getLong(FILE, dataAddress + offset) :
-                UnsafeApi.getInt(FILE, dataAddress + offset);
+            final long word = PageLocks.wordAddress(fileAddress, first);
+            do
+            {
+                stamp = locks.tryOptimisticRead(word, first, timeoutNanos);
+                value = bytes == Long.BYTES ? UnsafeApi.getLong(FILE, dataAddress + offset) :
+                    UnsafeApi.getInt(FILE, dataAddress + offset);
+            }
+            while (!locks.validate(word, stamp));
         }
-        while (!locks.validate(first, last, stamp));
+        else
+        {
+            do
+            {
+                stamp = locks.tryOptimisticRead(first, last, timeoutNanos);
+                value = bytes == Long.BYTES ? UnsafeApi.getLong(FILE, dataAddress + offset) :
+                    UnsafeApi.getInt(FILE, dataAddress + offset);
+            }
+            while (!locks.validate(first, last, stamp));
+        }
         checkStillOpen();
         Reference.reachabilityFence(this);
         return value;
@@ -304,7 +339,7 @@ final class SegmentAccess
     {
         checkOpen();
         Bounds.checkPage(page, pageCount);
-        final long version = locks.version(page);
+        final long version = PageLocks.version(PageLocks.wordAddress(fileAddress, page));
         checkStillOpen();
         Reference.reachabilityFence(this);
         return version;
@@ -368,13 +403,14 @@ final class SegmentAccess
             Reference.reachabilityFence(this);
             return seen;
         }
+        final long word = PageLocks.wordAddress(fileAddress, page);
         long stamp;
         do
         {
-            stamp = locks.tryOptimisticRead(page, page, timeoutNanos);
+            stamp = locks.tryOptimisticRead(word, page, timeoutNanos);
             UnsafeApi.copyMemory(FILE, source, dst, target, length);
         }
-        while (!locks.validate(page, page, stamp));
+        while (!locks.validate(word, stamp));
         checkStillOpen();
         Reference.reachabilityFence(this);
         return stamp >>> 1; // one page: the stamp is its sequence, even
@@ -491,7 +527,9 @@ final class SegmentAccess
      */
     private long lockForWrite(final int first, final int last, final int owner, final long timeoutNanos)
     {
-        final long held = locks.lock(first, last, owner, timeoutNanos);
+        final long held = first == last ?
+            locks.lockPage(PageLocks.wordAddress(fileAddress, first), first, owner, timeoutNanos) :
+            locks.lock(first, last, owner, timeoutNanos);
         if (closed)
         {
             // Nothing was written: give the pages back as they were (the close may already have released the mapping,
@@ -510,7 +548,20 @@ final class SegmentAccess
         // sums past Integer.MAX_VALUE still divide correctly.
         final int wholeFirst = (offset + pageSize - 1) >>> pageShift;
         final int wholeLast = ((offset + length) >>> pageShift) - 1;
-        if (plainRelease)
+        if (first == last)
+        {
+            final long word = PageLocks.wordAddress(fileAddress, first);
+            final boolean whole = first >= wholeFirst && first <= wholeLast;
+            if (plainRelease)
+            {
+                locks.unlockPagePlain(word, first, held, whole);
+            }
+            else
+            {
+                locks.unlockPage(word, first, owner, held, whole);
+            }
+        }
+        else if (plainRelease)
         {
             locks.unlockPlain(first, last, held, wholeFirst, wholeLast);
         }

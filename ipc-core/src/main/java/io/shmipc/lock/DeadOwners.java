@@ -151,13 +151,13 @@ final class DeadOwners
      */
     private static boolean releaseTorn(final PageLocks locks, final int page, final int offset, final long word)
     {
-        final long released = locks.futex ? LockWord.releasedTorn(word) :
+        final long released = PageLocks.FUTEX ? LockWord.releasedTorn(word) :
             LockWord.releasedKeepingWaiters(word) | LockWord.TORN_BIT;
         if (!locks.cas(offset, word, released))
         {
             return false;
         }
-        if (locks.futex && (word & LockWord.WAITERS_BIT) != 0)
+        if (PageLocks.FUTEX && (word & LockWord.WAITERS_BIT) != 0)
         {
             Futex.wakeAll(locks.address(offset));
         }

@@ -34,14 +34,12 @@ final class PageReleases
 
     private final PageLocks locks;
     private final long addressOffset;
-    private final boolean futex;
     private final String segmentName;
 
     PageReleases(final PageLocks locks, final long addressOffset)
     {
         this.locks = locks;
         this.addressOffset = addressOffset;
-        this.futex = locks.futex;
         this.segmentName = locks.segmentName;
     }
 
@@ -68,7 +66,7 @@ final class PageReleases
     {
         if (first == last)
         {
-            if (releaseFrom(first, owner, held, false) == PageLocks.NOT_RELEASED)
+            if (releaseFrom(wordAddress(first), first, owner, held, false) == PageLocks.NOT_RELEASED)
             {
                 lost(first, first, 1);
             }
@@ -91,7 +89,7 @@ final class PageReleases
         boolean waiters = false;
         for (int page = first; page <= last; page++)
         {
-            final long released = releaseFrom(page, owner, words[page - first],
+            final long released = releaseFrom(wordAddress(page), page, owner, words[page - first],
                 page >= wholeFirst && page <= wholeLast);
             if (released == PageLocks.NOT_RELEASED)
             {
@@ -120,25 +118,26 @@ final class PageReleases
     {
         if (first == last)
         {
-            return releasePlain(first, held, first >= wholeFirst && first <= wholeLast);
+            return releasePlain(wordAddress(first), first, held, first >= wholeFirst && first <= wholeLast);
         }
         final long[] words = heldWords(first, last, held);
         boolean waiters = false;
         for (int page = first; page <= last; page++)
         {
-            waiters |= releasePlain(page, words[page - first], page >= wholeFirst && page <= wholeLast);
+            waiters |= releasePlain(wordAddress(page), page, words[page - first],
+                page >= wholeFirst && page <= wholeLast);
         }
         return waiters;
     }
 
-    private boolean releasePlain(final int page, final long held, final boolean clearTorn)
+    /** Releases {@code page}, whose lock word is at {@code address}, by a release store of the word after {@code held}. */
+    boolean releasePlain(final long address, final int page, final long held, final boolean clearTorn)
     {
-        final long address = addressOffset + PageLocks.lockWordOffset(page);
         final long released = releasedWord(held, clearTorn);
         // release store: every data store of the write becomes visible before the even sequence.
         UnsafeApi.putLongRelease(OFF_HEAP, address, released);
         locks.hints.put(page, released);
-        if (futex && (held & LockWord.WAITERS_BIT) != 0)
+        if (PageLocks.FUTEX && (held & LockWord.WAITERS_BIT) != 0)
         {
             Futex.wakeAll(address); // W was on the free word this write took: someone sleeps on the page
             return true;
@@ -185,15 +184,14 @@ final class PageReleases
      *
      * @return as {@link #release}.
      */
-    long releaseFrom(final int page, final int owner, final long held, final boolean clearTorn)
+    long releaseFrom(final long address, final int page, final int owner, final long held, final boolean clearTorn)
     {
-        final long address = addressOffset + PageLocks.lockWordOffset(page);
         final long released = releasedWord(held, clearTorn);
         // seq_cst CAS: every data store of the write becomes visible before the even sequence.
         if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, held, released))
         {
             locks.hints.put(page, released);
-            if (futex && (held & LockWord.WAITERS_BIT) != 0)
+            if (PageLocks.FUTEX && (held & LockWord.WAITERS_BIT) != 0)
             {
                 Futex.wakeAll(address);
             }
@@ -227,7 +225,7 @@ final class PageReleases
             if (UnsafeApi.compareAndSetLong(OFF_HEAP, address, word, released))
             {
                 locks.hints.put(page, released);
-                if (futex && (word & LockWord.WAITERS_BIT) != 0)
+                if (PageLocks.FUTEX && (word & LockWord.WAITERS_BIT) != 0)
                 {
                     Futex.wakeAll(address);
                 }
@@ -243,8 +241,13 @@ final class PageReleases
      */
     long releasedWord(final long held, final boolean clearTorn)
     {
-        final long released = futex ? LockWord.released(held) : LockWord.releasedKeepingWaiters(held);
+        final long released = PageLocks.FUTEX ? LockWord.released(held) : LockWord.releasedKeepingWaiters(held);
         return clearTorn ? released & ~LockWord.TORN_BIT : released;
+    }
+
+    private long wordAddress(final int page)
+    {
+        return PageLocks.wordAddress(addressOffset, page);
     }
 
     void lost(final int page, final int last, final int count)

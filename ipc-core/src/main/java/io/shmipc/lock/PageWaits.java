@@ -405,7 +405,7 @@ final class PageWaits
         {
             Thread.yield();
         }
-        else if (locks.futex)
+        else if (PageLocks.FUTEX)
         {
             final long now = System.nanoTime();
             long nanos = Math.min(MAX_SLEEP_NANOS, checkAt - now);

@@ -163,8 +163,8 @@ class PageLeasesTest
         final long held = locks.lock(3, 3, HOLDER, FOREVER);
         assertTrue((locks.lockWord(3) & LockWord.WAITERS_BIT) != 0);
         final boolean woke = locks.unlockPlain(3, 3, held, 3, 3);
-        assertEquals(locks.futex, woke, "a releaser that can wake does, seeing W in the word it took");
-        assertEquals(locks.futex ? 0 : LockWord.WAITERS_BIT, locks.lockWord(3) & LockWord.WAITERS_BIT);
+        assertEquals(PageLocks.FUTEX, woke, "a releaser that can wake does, seeing W in the word it took");
+        assertEquals(PageLocks.FUTEX ? 0 : LockWord.WAITERS_BIT, locks.lockWord(3) & LockWord.WAITERS_BIT);
         assertEquals(version + 1, LockWord.version(locks.lockWord(3)));
     }
 

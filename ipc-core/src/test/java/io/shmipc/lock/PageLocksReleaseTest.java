@@ -44,7 +44,7 @@ class PageLocksReleaseTest
         assertFalse(LockWord.isHeld(word));
         assertEquals(1, LockWord.version(word));
         assertEquals(0, LockWord.owner(word));
-        assertEquals(locks.futex ? 0 : LockWord.WAITERS_BIT, word & LockWord.WAITERS_BIT,
+        assertEquals(PageLocks.FUTEX ? 0 : LockWord.WAITERS_BIT, word & LockWord.WAITERS_BIT,
             "W is cleared by a releaser that wakes the sleepers, kept by one that cannot");
         assertEquals(0, locks.counter(CounterId.LOST_OWNERSHIPS));
     }
@@ -65,8 +65,8 @@ class PageLocksReleaseTest
         final long withWaiter = locks.lock(1, 1, OURS, FOREVER);
         assertTrue((withWaiter & LockWord.WAITERS_BIT) != 0, "the take kept W");
         assertTrue(locks.registerWaiter(1, version + 1), "a waiter may sleep on a held word that already has W");
-        assertEquals(locks.futex, locks.unlockPlain(1, 1, withWaiter, 1, 1));
-        assertEquals(locks.futex ? 0 : LockWord.WAITERS_BIT, locks.lockWord(1) & LockWord.WAITERS_BIT);
+        assertEquals(PageLocks.FUTEX, locks.unlockPlain(1, 1, withWaiter, 1, 1));
+        assertEquals(PageLocks.FUTEX ? 0 : LockWord.WAITERS_BIT, locks.lockWord(1) & LockWord.WAITERS_BIT);
         assertEquals(version + 2, LockWord.version(locks.lockWord(1)));
 
         // Several pages: each released from the word this thread's take set.

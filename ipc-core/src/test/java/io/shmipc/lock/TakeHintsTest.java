@@ -133,8 +133,8 @@ class TakeHintsTest
         final long held = a.lock(0, 0, A, FOREVER);
         assertTrue((held & LockWord.WAITERS_BIT) != 0, "the take started from the word with W, not the hint");
         final boolean woke = a.unlockPlain(0, 0, held, 0, 0);
-        assertEquals(a.futex, woke, "the release wakes the sleepers where it can make futex calls");
-        assertEquals(a.futex, (a.lockWord(0) & LockWord.WAITERS_BIT) == 0, "W cleared by a release that wakes");
+        assertEquals(PageLocks.FUTEX, woke, "the release wakes the sleepers where it can make futex calls");
+        assertEquals(PageLocks.FUTEX, (a.lockWord(0) & LockWord.WAITERS_BIT) == 0, "W cleared by a release that wakes");
     }
 
     @Test
