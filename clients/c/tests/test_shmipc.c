@@ -453,6 +453,11 @@ static void test_concurrent_writers_and_readers_never_tear(void)
 {
     shmipc_segment *a = create_seg("stress", 4, 4096);
     shmipc_segment *b = open_seg("stress", 1000);
+    /* The record starts whole (writer 0, write 0): a reader that runs before either writer's first write reads a
+       consistent record, not the file's zeros, which the check below would count as a torn read. */
+    uint64_t initial[RANGE_WORDS];
+    for (int i = 0; i < RANGE_WORDS; i++) initial[i] = (uint64_t)i * STEP;
+    CHECK_RC(shmipc_write(a, RANGE_OFFSET, initial, sizeof initial), SHMIPC_OK);
     atomic_int stop = 0;
     struct stress_arg args[4] = {
         {a, 1, &stop, 0, 0, 0, 0}, {b, 2, &stop, 0, 0, 0, 0}, {a, 0, &stop, 0, 0, 0, 0}, {b, 0, &stop, 0, 0, 0, 0}};

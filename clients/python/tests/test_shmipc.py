@@ -300,6 +300,9 @@ class ProtocolTest(_Dir):
         seg = self.create("stress", 4, 4096)
         other = self.open("stress")
         offset, words = 4096 - 1000, (4096 + 2000) // 8
+        # The record starts whole (writer 0, write 0): a reader that runs before either writer's first write reads a
+        # consistent record, not the file's zeros, which the check below would count as a torn read.
+        seg.write(offset, struct.pack(f"<{words}Q", *((i * STEP) & MASK64 for i in range(words))))
         stop = threading.Event()
         results = []
 
