@@ -82,10 +82,18 @@ public final class Attachments
         }
         catch (final RuntimeException | Error ex)
         {
-            // A new inode, not registered: closing its only descriptor drops nothing else.
+            // A new inode, not registered: closing its only descriptor drops nothing else. Its name goes first, while
+            // the file is still open (its inode cannot be reused), and only if the name still names it.
+            try
+            {
+                SegmentFiles.removeIfStillOurs(created.file().path(), created.file().identity());
+            }
+            catch (final RuntimeException | Error cleanup)
+            {
+                ex.addSuppressed(cleanup);
+            }
             UnsafeApi.invokeCleaner(created.mapping());
             SegmentFiles.closeQuietly(created.file().channel());
-            SegmentFiles.unlink(directory, name);
             throw ex;
         }
     }

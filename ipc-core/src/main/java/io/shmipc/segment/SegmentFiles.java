@@ -60,7 +60,8 @@ public final class SegmentFiles
     /**
      * Creates segment {@code name} in {@code directory}: fails if the name exists, then checks the free space,
      * allocates and zero-fills every byte (so a full file system fails here, not with a SIGBUS later), maps it,
-     * writes the header and publishes its magic number last. On failure nothing is left under the name.
+     * writes the header and publishes its magic number last. On failure nothing is left under the name that this
+     * create made ({@link #removeIfStillOurs}: a file another process put under the name meanwhile is kept).
      *
      * @return the new file and its mapping.
      */
@@ -91,11 +92,12 @@ public final class SegmentFiles
             throw failure("cannot create segment '" + name + "' at " + path, ex);
         }
 
+        FileIdentity identity = null;
         try
         {
             closeOnExec(channel);
             applyPermissions(path, permissions);
-            final FileIdentity identity = FileDescriptors.statOrLstat(channel, path);
+            identity = FileDescriptors.statOrLstat(channel, path);
             // Only now, with the name ours: an existing segment is opened by openOrCreate whatever the free space.
             checkFreeSpace(directory, name, geometry.fileLength());
             fill(channel, geometry.fileLength(), name, directory);
@@ -106,8 +108,19 @@ public final class SegmentFiles
         }
         catch (final IOException | RuntimeException | Error ex)
         {
-            closeQuietly(channel); // a new inode: no other descriptor of it exists in this JVM
-            deleteQuietly(path);
+            try
+            {
+                // Removed while still open, so that its inode cannot be given to another file under the name meanwhile.
+                removeIfStillOurs(path, identity != null ? identity : statQuietly(channel));
+            }
+            catch (final RuntimeException | Error cleanup)
+            {
+                ex.addSuppressed(cleanup);
+            }
+            finally
+            {
+                closeQuietly(channel); // a new inode: no other descriptor of it exists in this JVM
+            }
             if (ex instanceof SharedMemoryException)
             {
                 throw (SharedMemoryException)ex;
@@ -615,15 +628,59 @@ public final class SegmentFiles
         return String.format("0x%016x", value);
     }
 
-    private static void deleteQuietly(final Path path)
+    /** @return what the descriptor says of the file {@code channel} has open, or {@code null} if it cannot tell. */
+    private static FileIdentity statQuietly(final FileChannel channel)
     {
         try
         {
-            Files.deleteIfExists(path);
+            return FileDescriptors.stat(channel);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            return null;
+        }
+    }
+
+    /**
+     * Removes {@code path} after a failed create, but only if it still names the file that create made
+     * ({@code ours}): between the create and its failure, another process may have unlinked the name and created a
+     * segment of its own under it, which is not this create's to remove. The caller still holds {@code ours} open (a
+     * descriptor or a mapping), so its inode cannot have been freed and given to another file meanwhile. A name that no
+     * longer exists is left alone; so is one whose identity cannot be read. A window remains between this check and
+     * the unlink (POSIX has no "unlink if still this inode"); it is as short as a check can make it.
+     *
+     * @param ours the created file's identity, or {@code null} if it could not be read: then the name is removed
+     *             unchecked, as it was before this check existed (it was created exclusively a moment ago).
+     * @return whether a file was removed.
+     */
+    static boolean removeIfStillOurs(final Path path, final FileIdentity ours)
+    {
+        try
+        {
+            if (ours != null)
+            {
+                final FileIdentity now;
+                try
+                {
+                    now = FileDescriptors.lstat(path);
+                }
+                catch (final NoSuchFileException ex)
+                {
+                    return false;
+                }
+                if (!now.sameFileAs(ours))
+                {
+                    LOG.warn("did not remove {} after a failed create: the name now names another file (inode {}, " +
+                        "this create's was {})", path, now.inode(), ours.inode());
+                    return false;
+                }
+            }
+            return Files.deleteIfExists(path);
         }
         catch (final IOException ex)
         {
             LOG.warn("could not remove {} after a failed create: {}", path, ex.toString());
+            return false;
         }
     }
 

@@ -8,10 +8,14 @@ import io.shmipc.testing.TestDirectoryExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardCopyOption;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,5 +49,36 @@ class SegmentFilesIdentityTest
                 assertEquals(nowNamedA.key(), FileDescriptors.lstat(again.path()).key());
             }
         }
+    }
+
+    /**
+     * The clean-up of a failed create removes the name only while it still names the file that create made: a
+     * segment another process created under the name meanwhile (after unlinking the first) is left alone.
+     */
+    @Test
+    void aFailedCreatesCleanUpRemovesItsOwnFileButNotOneThatTookItsName() throws Exception
+    {
+        final Path path = dir.path().resolve("raced");
+        try (FileChannel ours = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE))
+        {
+            final FileIdentity ourIdentity = FileDescriptors.stat(ours);
+            assertTrue(SegmentFiles.removeIfStillOurs(path, ourIdentity), "its own file, still under the name");
+            assertFalse(Files.exists(path));
+
+            // Another process unlinked the name and created its own segment there before the clean-up ran.
+            try (SharedMemory theirs = SharedMemory.builder("raced").directory(dir.path()).pages(1).create())
+            {
+                theirs.writeLong(0, 42L);
+                final FileIdentity theirIdentity = FileDescriptors.lstat(path);
+                assertFalse(SegmentFiles.removeIfStillOurs(path, ourIdentity), "another file took the name");
+                assertEquals(theirIdentity.key(), FileDescriptors.lstat(path).key(), "theirs is still there");
+                try (SharedMemory again = SharedMemory.builder("raced").directory(dir.path()).open())
+                {
+                    assertEquals(42L, again.readLong(0));
+                }
+            }
+        }
+        assertTrue(SharedMemory.builder("raced").directory(dir.path()).unlink());
+        assertFalse(SegmentFiles.removeIfStillOurs(path, null), "an absent name: nothing to remove");
     }
 }
