@@ -43,17 +43,17 @@ public final class ExclusiveWriter implements AutoCloseable
     private volatile boolean closed;
 
     ExclusiveWriter(
-        final SharedMemory shm, final SegmentAccess access, final int firstPage, final int pageCount,
+        final SharedMemory shm, final int firstPage, final int pageCount,
         final long timeoutNanos)
     {
         this.shm = shm;
-        this.access = access;
+        this.access = shm; // the handle is its own access (SharedMemory extends SegmentAccess)
         this.firstPage = firstPage;
         this.lastPage = firstPage + pageCount - 1;
         this.start = firstPage * access.pageSize;
         this.end = (lastPage + 1) * access.pageSize;
         this.timeoutNanos = timeoutNanos;
-        PageLeases.grant(access.locks(), firstPage, lastPage, access.ownerSlot(), timeoutNanos);
+        PageLeases.grant(access.locks(), firstPage, lastPage, access.slotNumber(), timeoutNanos);
     }
 
     /**
@@ -146,9 +146,9 @@ public final class ExclusiveWriter implements AutoCloseable
         }
         closed = true;
         shm.forget(this);
-        if (!access.isClosed())
+        if (!access.isAccessClosed())
         {
-            PageLeases.giveBack(access.locks(), firstPage, lastPage, access.ownerSlot(), timeoutNanos);
+            PageLeases.giveBack(access.locks(), firstPage, lastPage, access.slotNumber(), timeoutNanos);
         }
     }
 
@@ -158,7 +158,7 @@ public final class ExclusiveWriter implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            PageLeases.giveBack(access.locks(), firstPage, lastPage, access.ownerSlot(), timeoutNanos);
+            PageLeases.giveBack(access.locks(), firstPage, lastPage, access.slotNumber(), timeoutNanos);
         }
     }
 

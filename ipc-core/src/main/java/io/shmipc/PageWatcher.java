@@ -34,14 +34,14 @@ public final class PageWatcher
     private final FutexVector vector;
     private int next;
 
-    PageWatcher(final SharedMemory shm, final SegmentAccess access, final int[] pages)
+    PageWatcher(final SharedMemory shm, final int[] pages)
     {
         if (pages.length == 0)
         {
             throw new IllegalArgumentException("no page to watch");
         }
         this.shm = shm;
-        this.access = access;
+        this.access = shm; // the handle is its own access (SharedMemory extends SegmentAccess)
         this.pages = pages;
         this.offsets = new int[pages.length];
         this.seen = new long[pages.length];

@@ -53,13 +53,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * without it the first call fails with an {@link IllegalStateException} that says so. On JDK 22+ the library also
  * makes system calls through the FFM API: {@code --enable-native-access=ALL-UNNAMED} avoids the JDK's warning.
  */
-public final class SharedMemory implements AutoCloseable
+public final class SharedMemory extends SegmentAccess implements AutoCloseable
 {
     private static final Logger LOG = LoggerFactory.getLogger(SharedMemory.class);
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final Attachment attachment;
-    private final SegmentAccess access;
     private final boolean created;
     private final long accessTimeoutNanos;
     private final Release release;
@@ -69,14 +68,14 @@ public final class SharedMemory implements AutoCloseable
     SharedMemory(
         final Attachment attachment, final boolean created, final long recoveryNanos, final long accessTimeoutNanos)
     {
+        super(attachment, recoveryNanos);
         this.attachment = attachment;
-        this.access = new SegmentAccess(attachment, recoveryNanos);
         this.created = created;
         this.accessTimeoutNanos = accessTimeoutNanos;
         this.release = new Release(attachment);
-        // A handle that is never closed gives its share of the attachment back once its access object is unreachable
-        // (every call on it keeps it reachable until the call returns).
-        CLEANER.register(access, release);
+        // A handle that is never closed gives its share of the attachment back once it is unreachable (every call on it
+        // keeps it reachable until the call returns; its exclusive writers, watchers and timed views hold it).
+        CLEANER.register(this, release);
     }
 
     /**
@@ -148,7 +147,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public TimedAccess withTimeout(final Duration timeout)
     {
-        return new TimedAccess(this, access, Timeouts.nanos(timeout, "timeout"));
+        return new TimedAccess(this, Timeouts.nanos(timeout, "timeout"));
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -166,7 +165,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void write(final int offset, final byte[] src, final int srcOffset, final int length)
     {
-        access.write(offset, src, srcOffset, length, accessTimeoutNanos);
+        write(offset, src, srcOffset, length, accessTimeoutNanos);
     }
 
     /**
@@ -177,7 +176,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void write(final int offset, final byte[] src)
     {
-        access.write(offset, Objects.requireNonNull(src, "src"), 0, src.length, accessTimeoutNanos);
+        write(offset, Objects.requireNonNull(src, "src"), 0, src.length, accessTimeoutNanos);
     }
 
     /**
@@ -190,7 +189,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void write(final int offset, final DirectBuffer src, final int srcOffset, final int length)
     {
-        access.write(offset, src, srcOffset, length, accessTimeoutNanos);
+        write(offset, src, srcOffset, length, accessTimeoutNanos);
     }
 
     /**
@@ -204,7 +203,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void write(final int offset, final ByteBuffer src, final int srcOffset, final int length)
     {
-        access.write(offset, src, srcOffset, length, accessTimeoutNanos);
+        write(offset, src, srcOffset, length, accessTimeoutNanos);
     }
 
     /**
@@ -215,7 +214,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void writeLong(final int offset, final long value)
     {
-        access.writeLong(offset, value, accessTimeoutNanos);
+        writeLong(offset, value, accessTimeoutNanos);
     }
 
     /**
@@ -226,7 +225,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void writeInt(final int offset, final int value)
     {
-        access.writeInt(offset, value, accessTimeoutNanos);
+        writeInt(offset, value, accessTimeoutNanos);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -244,7 +243,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void read(final int offset, final byte[] dst, final int dstOffset, final int length)
     {
-        access.read(offset, dst, dstOffset, length, accessTimeoutNanos);
+        read(offset, dst, dstOffset, length, accessTimeoutNanos);
     }
 
     /**
@@ -256,7 +255,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void read(final int offset, final byte[] dst)
     {
-        access.read(offset, Objects.requireNonNull(dst, "dst"), 0, dst.length, accessTimeoutNanos);
+        read(offset, Objects.requireNonNull(dst, "dst"), 0, dst.length, accessTimeoutNanos);
     }
 
     /**
@@ -270,7 +269,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void read(final int offset, final MutableDirectBuffer dst, final int dstOffset, final int length)
     {
-        access.read(offset, dst, dstOffset, length, accessTimeoutNanos);
+        read(offset, dst, dstOffset, length, accessTimeoutNanos);
     }
 
     /**
@@ -286,7 +285,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void read(final int offset, final ByteBuffer dst, final int dstOffset, final int length)
     {
-        access.read(offset, dst, dstOffset, length, accessTimeoutNanos);
+        read(offset, dst, dstOffset, length, accessTimeoutNanos);
     }
 
     /**
@@ -296,7 +295,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public long readLong(final int offset)
     {
-        return access.readLong(offset, accessTimeoutNanos);
+        return readLong(offset, accessTimeoutNanos);
     }
 
     /**
@@ -306,7 +305,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public int readInt(final int offset)
     {
-        return access.readInt(offset, accessTimeoutNanos);
+        return readInt(offset, accessTimeoutNanos);
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -320,7 +319,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public long version(final int page)
     {
-        return access.version(page);
+        return pageVersion(page);
     }
 
     /**
@@ -337,7 +336,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public void versions(final int firstPage, final long[] dst, final int dstOffset, final int count)
     {
-        access.versions(firstPage, dst, dstOffset, count);
+        pageVersions(firstPage, dst, dstOffset, count);
     }
 
     /**
@@ -346,7 +345,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public int pageOf(final int offset)
     {
-        return access.pageOf(offset);
+        return checkedPageOf(offset);
     }
 
     /**
@@ -381,7 +380,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public long awaitChange(final int page, final long seen, final long timeoutNanos, final IdleStrategy idle)
     {
-        return access.awaitChange(page, seen, timeoutNanos, idle);
+        return awaitPageChange(page, seen, timeoutNanos, idle);
     }
 
     /**
@@ -414,7 +413,7 @@ public final class SharedMemory implements AutoCloseable
         final int offset, final byte[] dst, final int dstOffset, final int length, final long seenVersion,
         final Duration timeout)
     {
-        return access.awaitChangeAndRead(offset, dst, dstOffset, length, seenVersion,
+        return awaitChangeAndRead(offset, dst, dstOffset, length, seenVersion,
             Objects.requireNonNull(timeout, "timeout").isNegative() ? 0 : Timeouts.nanos(timeout, "timeout"));
     }
 
@@ -434,19 +433,19 @@ public final class SharedMemory implements AutoCloseable
      */
     public ExclusiveWriter exclusiveWriter(final int firstPage, final int pageCount)
     {
-        access.checkOpen();
-        if (firstPage < 0 || pageCount < 1 || (long)firstPage + pageCount > access.pageCount)
+        checkOpen();
+        if (firstPage < 0 || pageCount < 1 || (long)firstPage + pageCount > this.pageCount)
         {
             throw new IndexOutOfBoundsException("pages " + firstPage + ".." + ((long)firstPage + pageCount - 1) +
-                " (count " + pageCount + ") are not a range of at least one page in 0.." + (access.pageCount - 1) +
-                " of segment '" + access.name + "'");
+                " (count " + pageCount + ") are not a range of at least one page in 0.." + (this.pageCount - 1) +
+                " of segment '" + this.name + "'");
         }
-        final ExclusiveWriter writer = new ExclusiveWriter(this, access, firstPage, pageCount, accessTimeoutNanos);
+        final ExclusiveWriter writer = new ExclusiveWriter(this, firstPage, pageCount, accessTimeoutNanos);
         writers.add(writer);
-        if (access.isClosed())
+        if (isAccessClosed())
         {
             writer.close(); // closed meanwhile: give the lease back (a no-op once the handle's close ran)
-            access.checkOpen();
+            checkOpen();
         }
         return writer;
     }
@@ -459,13 +458,13 @@ public final class SharedMemory implements AutoCloseable
      */
     public int leaseHolder(final int page)
     {
-        return access.leaseHolder(page);
+        return leaseHolderOf(page);
     }
 
     /** @return whether this segment's pages can be leased ({@link SharedMemoryBuilder#leases(boolean)}, layout 3). */
     public boolean hasLeases()
     {
-        return access.locks().hasLeases();
+        return locks().hasLeases();
     }
 
     void forget(final ExclusiveWriter writer)
@@ -480,8 +479,8 @@ public final class SharedMemory implements AutoCloseable
      */
     public PageWatcher watch(final int... pages)
     {
-        access.checkOpen();
-        return new PageWatcher(this, access, pages.clone());
+        checkOpen();
+        return new PageWatcher(this, pages.clone());
     }
 
     // ------------------------------------------------------------------------------------------------------------
@@ -491,25 +490,25 @@ public final class SharedMemory implements AutoCloseable
     /** @return bytes per page, a power of two. */
     public int pageSize()
     {
-        return access.pageSize;
+        return this.pageSize;
     }
 
     /** @return number of data pages. */
     public int pageCount()
     {
-        return access.pageCount;
+        return this.pageCount;
     }
 
     /** @return bytes of user data: {@code pageSize() * pageCount()}. */
     public int capacity()
     {
-        return access.capacity;
+        return this.capacity;
     }
 
     /** @return the segment's name. */
     public String name()
     {
-        return access.name;
+        return this.name;
     }
 
     /** @return the segment file. */
@@ -530,7 +529,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public long lockWord(final int page)
     {
-        return access.lockWord(page);
+        return lockWordOf(page);
     }
 
     /**
@@ -539,7 +538,7 @@ public final class SharedMemory implements AutoCloseable
      */
     public long counter(final CounterId id)
     {
-        return access.counter(id);
+        return counterOf(id);
     }
 
     /**
@@ -548,13 +547,13 @@ public final class SharedMemory implements AutoCloseable
      */
     public int ownerSlot()
     {
-        return access.ownerSlot();
+        return slotNumber();
     }
 
     /** @return whether {@link #close()} was called. */
     public boolean isClosed()
     {
-        return access.isClosed();
+        return isAccessClosed();
     }
 
     /**
@@ -577,22 +576,22 @@ public final class SharedMemory implements AutoCloseable
             }
             catch (final RuntimeException ex)
             {
-                LOG.warn("segment '{}': could not give back the lease of {}: {}", access.name, writer, ex.toString());
+                LOG.warn("segment '{}': could not give back the lease of {}: {}", this.name, writer, ex.toString());
             }
         }
         writers.clear();
-        if (access.close())
+        if (markClosed())
         {
             release.run();
-            LOG.debug("closed handle of segment '{}'", access.name);
+            LOG.debug("closed handle of segment '{}'", this.name);
         }
     }
 
     @Override
     public String toString()
     {
-        return "SharedMemory{name='" + access.name + "', path=" + attachment.path() + ", " + attachment.geometry() +
-            (access.isClosed() ? ", closed" : "") + "}";
+        return "SharedMemory{name='" + this.name + "', path=" + attachment.path() + ", " + attachment.geometry() +
+            (isAccessClosed() ? ", closed" : "") + "}";
     }
 
     /** Gives one handle's share of the attachment back, once: at {@code close()}, or when the handle is collected. */

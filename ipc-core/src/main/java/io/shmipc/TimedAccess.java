@@ -17,10 +17,10 @@ public final class TimedAccess
     private final SegmentAccess access;
     private final long timeoutNanos;
 
-    TimedAccess(final SharedMemory shm, final SegmentAccess access, final long timeoutNanos)
+    TimedAccess(final SharedMemory shm, final long timeoutNanos)
     {
         this.shm = shm;
-        this.access = access;
+        this.access = shm; // the handle is its own access (SharedMemory extends SegmentAccess)
         this.timeoutNanos = timeoutNanos;
     }
 
