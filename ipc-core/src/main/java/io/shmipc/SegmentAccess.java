@@ -36,7 +36,6 @@ import java.util.Objects;
  */
 abstract class SegmentAccess
 {
-
     final String name;
     final int pageSize;
     final int pageCount;
