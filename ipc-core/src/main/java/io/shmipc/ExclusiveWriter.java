@@ -34,7 +34,6 @@ import java.util.Objects;
 public final class ExclusiveWriter implements AutoCloseable
 {
     private final SharedMemory shm;
-    private final SegmentAccess access;
     private final int firstPage;
     private final int lastPage;
     private final int start;
@@ -47,13 +46,12 @@ public final class ExclusiveWriter implements AutoCloseable
         final long timeoutNanos)
     {
         this.shm = shm;
-        this.access = shm; // the handle is its own access (SharedMemory extends SegmentAccess)
         this.firstPage = firstPage;
         this.lastPage = firstPage + pageCount - 1;
-        this.start = firstPage * access.pageSize;
-        this.end = (lastPage + 1) * access.pageSize;
+        this.start = firstPage * shm.pageSize;
+        this.end = (lastPage + 1) * shm.pageSize;
         this.timeoutNanos = timeoutNanos;
-        PageLeases.grant(access.locks(), firstPage, lastPage, access.slotNumber(), timeoutNanos);
+        PageLeases.grant(shm.locks(), firstPage, lastPage, shm.slotNumber(), timeoutNanos);
     }
 
     /**
@@ -69,7 +67,7 @@ public final class ExclusiveWriter implements AutoCloseable
     public void write(final int offset, final byte[] src, final int srcOffset, final int length)
     {
         checkLeased(offset, length);
-        access.write(offset, src, srcOffset, length, timeoutNanos);
+        shm.write(offset, src, srcOffset, length, timeoutNanos);
     }
 
     /**
@@ -94,7 +92,7 @@ public final class ExclusiveWriter implements AutoCloseable
     public void write(final int offset, final DirectBuffer src, final int srcOffset, final int length)
     {
         checkLeased(offset, length);
-        access.write(offset, src, srcOffset, length, timeoutNanos);
+        shm.write(offset, src, srcOffset, length, timeoutNanos);
     }
 
     /**
@@ -106,7 +104,7 @@ public final class ExclusiveWriter implements AutoCloseable
     public void writeLong(final int offset, final long value)
     {
         checkLeased(offset, Long.BYTES);
-        access.writeLong(offset, value, timeoutNanos);
+        shm.writeLong(offset, value, timeoutNanos);
     }
 
     /** @return the first leased page. */
@@ -146,9 +144,9 @@ public final class ExclusiveWriter implements AutoCloseable
         }
         closed = true;
         shm.forget(this);
-        if (!access.isAccessClosed())
+        if (!shm.isAccessClosed())
         {
-            PageLeases.giveBack(access.locks(), firstPage, lastPage, access.slotNumber(), timeoutNanos);
+            PageLeases.giveBack(shm.locks(), firstPage, lastPage, shm.slotNumber(), timeoutNanos);
         }
     }
 
@@ -158,14 +156,14 @@ public final class ExclusiveWriter implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            PageLeases.giveBack(access.locks(), firstPage, lastPage, access.slotNumber(), timeoutNanos);
+            PageLeases.giveBack(shm.locks(), firstPage, lastPage, shm.slotNumber(), timeoutNanos);
         }
     }
 
     @Override
     public String toString()
     {
-        return "ExclusiveWriter{segment='" + access.name + "', pages " + firstPage + ".." + lastPage +
+        return "ExclusiveWriter{segment='" + shm.name + "', pages " + firstPage + ".." + lastPage +
             (closed ? ", closed" : "") + "}";
     }
 
@@ -174,13 +172,13 @@ public final class ExclusiveWriter implements AutoCloseable
         if (closed)
         {
             throw new IllegalStateException("exclusive writer of pages " + firstPage + ".." + lastPage +
-                " of segment '" + access.name + "' is closed");
+                " of segment '" + shm.name + "' is closed");
         }
         if (offset < start || length < 0 || (long)offset + length > end)
         {
             throw new IndexOutOfBoundsException("bytes " + offset + ".." + ((long)offset + length - 1) + " (length " +
                 length + ") are outside the leased pages " + firstPage + ".." + lastPage + " (bytes " + start + ".." +
-                (end - 1) + ") of segment '" + access.name + "'");
+                (end - 1) + ") of segment '" + shm.name + "'");
         }
     }
 }

@@ -27,7 +27,6 @@ import java.time.Duration;
 public final class PageWatcher
 {
     private final SharedMemory shm;
-    private final SegmentAccess access;
     private final int[] pages;
     private final int[] offsets;
     private final long[] seen;
@@ -41,7 +40,6 @@ public final class PageWatcher
             throw new IllegalArgumentException("no page to watch");
         }
         this.shm = shm;
-        this.access = shm; // the handle is its own access (SharedMemory extends SegmentAccess)
         this.pages = pages;
         this.offsets = new int[pages.length];
         this.seen = new long[pages.length];
@@ -111,7 +109,7 @@ public final class PageWatcher
      */
     public int awaitAny(final long timeoutNanos)
     {
-        final int index = access.awaitAnyChange(pages, offsets, seen, next, Math.max(0, timeoutNanos), vector);
+        final int index = shm.awaitAnyChange(pages, offsets, seen, next, Math.max(0, timeoutNanos), vector);
         if (index >= 0)
         {
             seen[index] = shm.version(pages[index]);

@@ -14,13 +14,11 @@ import java.nio.ByteBuffer;
 public final class TimedAccess
 {
     private final SharedMemory shm;
-    private final SegmentAccess access;
     private final long timeoutNanos;
 
     TimedAccess(final SharedMemory shm, final long timeoutNanos)
     {
         this.shm = shm;
-        this.access = shm; // the handle is its own access (SharedMemory extends SegmentAccess)
         this.timeoutNanos = timeoutNanos;
     }
 
@@ -47,7 +45,7 @@ public final class TimedAccess
      */
     public void read(final int offset, final byte[] dst, final int dstOffset, final int length)
     {
-        access.read(offset, dst, dstOffset, length, timeoutNanos);
+        shm.read(offset, dst, dstOffset, length, timeoutNanos);
     }
 
     /**
@@ -61,7 +59,7 @@ public final class TimedAccess
      */
     public void read(final int offset, final MutableDirectBuffer dst, final int dstOffset, final int length)
     {
-        access.read(offset, dst, dstOffset, length, timeoutNanos);
+        shm.read(offset, dst, dstOffset, length, timeoutNanos);
     }
 
     /**
@@ -75,7 +73,7 @@ public final class TimedAccess
      */
     public void read(final int offset, final ByteBuffer dst, final int dstOffset, final int length)
     {
-        access.read(offset, dst, dstOffset, length, timeoutNanos);
+        shm.read(offset, dst, dstOffset, length, timeoutNanos);
     }
 
     /**
@@ -87,7 +85,7 @@ public final class TimedAccess
      */
     public long readLong(final int offset)
     {
-        return access.readLong(offset, timeoutNanos);
+        return shm.readLong(offset, timeoutNanos);
     }
 
     /**
@@ -99,7 +97,7 @@ public final class TimedAccess
      */
     public int readInt(final int offset)
     {
-        return access.readInt(offset, timeoutNanos);
+        return shm.readInt(offset, timeoutNanos);
     }
 
     /**
@@ -113,7 +111,7 @@ public final class TimedAccess
      */
     public void write(final int offset, final byte[] src, final int srcOffset, final int length)
     {
-        access.write(offset, src, srcOffset, length, timeoutNanos);
+        shm.write(offset, src, srcOffset, length, timeoutNanos);
     }
 
     /**
@@ -127,7 +125,7 @@ public final class TimedAccess
      */
     public void write(final int offset, final DirectBuffer src, final int srcOffset, final int length)
     {
-        access.write(offset, src, srcOffset, length, timeoutNanos);
+        shm.write(offset, src, srcOffset, length, timeoutNanos);
     }
 
     /**
@@ -141,7 +139,7 @@ public final class TimedAccess
      */
     public void write(final int offset, final ByteBuffer src, final int srcOffset, final int length)
     {
-        access.write(offset, src, srcOffset, length, timeoutNanos);
+        shm.write(offset, src, srcOffset, length, timeoutNanos);
     }
 
     /**
@@ -153,7 +151,7 @@ public final class TimedAccess
      */
     public void writeLong(final int offset, final long value)
     {
-        access.writeLong(offset, value, timeoutNanos);
+        shm.writeLong(offset, value, timeoutNanos);
     }
 
     /**
@@ -165,6 +163,6 @@ public final class TimedAccess
      */
     public void writeInt(final int offset, final int value)
     {
-        access.writeInt(offset, value, timeoutNanos);
+        shm.writeInt(offset, value, timeoutNanos);
     }
 }

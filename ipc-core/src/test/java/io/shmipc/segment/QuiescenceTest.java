@@ -18,15 +18,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The safe close of JDK 17 to 21 unmaps only when no thread has a frame of a class in
  * {@link Quiescence#MAPPING_USERS}: a class that touches the mapping and is missing there could be inside a call
  * when the mapping goes, and crash the JVM. The list is checked against the sources of the packages that act on a
- * caller's behalf ({@code io.shmipc}, {@code io.shmipc.lock}): every class that holds or extends a {@code SegmentAccess} or reads
- * or writes memory through Agrona's buffers or {@code UnsafeApi} must be in it (the segment package opens and closes
+ * caller's behalf ({@code io.shmipc}, {@code io.shmipc.lock}): every class that holds or extends a {@code SegmentAccess}
+ * (a {@code SharedMemory} is one), or reads or writes memory through Agrona's buffers or {@code UnsafeApi}, must be in it (the segment package opens and closes
  * mappings itself, under the attachment's lock, and is not a caller's path).
  */
 class QuiescenceTest
 {
     private static final Path SOURCES = Path.of("src", "main", "java", "io", "shmipc");
     private static final Pattern TOUCHES_MEMORY = Pattern.compile(
-        "\\bUnsafeApi\\.|\\bAtomicBuffer\\b|\\bUnsafeBuffer\\b|\\bfinal SegmentAccess \\w+;|\\bextends SegmentAccess\\b");
+        "\\bUnsafeApi\\.|\\bAtomicBuffer\\b|\\bUnsafeBuffer\\b|\\bfinal SegmentAccess \\w+;" +
+        "|\\bextends SegmentAccess\\b|\\bfinal SharedMemory \\w+;");
 
     @Test
     void everyClassThatTouchesAMappingOnACallersBehalfIsListed() throws IOException
