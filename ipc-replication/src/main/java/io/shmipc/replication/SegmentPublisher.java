@@ -41,7 +41,7 @@ public final class SegmentPublisher implements AutoCloseable
     public static final int DEFAULT_CONTROL_STREAM_ID = 1002;
     /** Default control channel: any interface, a port the system picks, announced to replicas in heartbeats. */
     public static final String DEFAULT_CONTROL_CHANNEL = "aeron:udp?endpoint=0.0.0.0:0";
-    /** Default interval of heartbeats on a quiet data stream. */
+    /** Default interval of heartbeats (sent whether pages flow or not). */
     public static final Duration DEFAULT_HEARTBEAT = Duration.ofMillis(250);
     /** Default largest share of a core spent scanning an idle source ({@link Builder#maxIdleScanShare}). */
     public static final double DEFAULT_MAX_IDLE_SCAN_SHARE = 0.05;
@@ -146,7 +146,11 @@ public final class SegmentPublisher implements AutoCloseable
             return this;
         }
 
-        /** Sets the interval of heartbeats on a quiet data stream; default 250 ms. */
+        /**
+         * Sets the interval of heartbeats, which announce the epoch, the geometry and the control channel; they are sent
+         * whether pages flow or not, so that a replica joining a busy publisher hears one within the interval; default
+         * 250 ms.
+         */
         public Builder heartbeat(final Duration heartbeat)
         {
             if (heartbeat.isNegative() || heartbeat.isZero())

@@ -27,7 +27,7 @@ import java.nio.ByteOrder;
  *  48  long[n] the source version of each page (its number of completed writes)
  *  48+8n     the n pages' bytes
  * </pre>
- * HEARTBEAT, sent when the data stream has been quiet for a while and when a replica connects:
+ * HEARTBEAT, sent every heartbeat interval whether pages flow or not, and when a replica first connects:
  * <pre>
  *  32  int   page size        36  int  page count
  *  40  int   control stream id

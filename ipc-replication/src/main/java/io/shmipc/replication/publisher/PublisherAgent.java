@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The publisher's duty cycle, on its own thread: take RESEND requests, scan the source's page versions, read runs of
- * due pages ({@link RunReader}) and offer each as one PAGES message; heartbeat when quiet. It only reads the
+ * due pages ({@link RunReader}) and offer each as one PAGES message; heartbeat every interval, whether pages flow or
+ * not (a replica that joins learns the control channel from a heartbeat, and may hear nothing else). It only reads the
  * source, so local writers never wait for it; when the network or a replica is slow, offers are refused
  * (back-pressure), the scan stops, and pages that change meanwhile are sent once, at their latest version.
  */
@@ -67,7 +68,8 @@ public final class PublisherAgent implements Agent
     private long sequence;
     private int cursor;
     private boolean wasConnected;
-    private long lastSendNanos;
+    /** When the last heartbeat went out; pages sent since do not count (they do not announce the control channel). */
+    private long lastHeartbeatNanos;
     private long nextSourceCheck;
     private long nextStatus;
     private String announcedControl;
@@ -81,7 +83,7 @@ public final class PublisherAgent implements Agent
      * @param dataStreamId   stream id of the data stream.
      * @param controlChannel channel on which to take RESEND requests.
      * @param controlStreamId stream id of the control stream.
-     * @param heartbeatNanos interval of heartbeats on a quiet data stream.
+     * @param heartbeatNanos interval of heartbeats, sent whether pages flow or not.
      * @param board          the live counters.
      * @param statusSegment  where to publish them, or {@code null}.
      * @param maxIdleScanShare largest share of a core spent scanning an idle source, in (0, 1] ({@link ScanPacer}).
@@ -162,7 +164,9 @@ public final class PublisherAgent implements Agent
                 {
                     work += publishChanges();
                 }
-                if (now - lastSendNanos >= heartbeatNanos)
+                // Also while pages flow: a replica that joins a busy stream has no other way to learn the control
+                // channel, without which it cannot ask for the full image it needs.
+                if (now - lastHeartbeatNanos >= heartbeatNanos)
                 {
                     work += sendHeartbeat(now);
                 }
@@ -277,7 +281,6 @@ public final class PublisherAgent implements Agent
         {
             tracker.markSent(first + i, reader.version(i));
         }
-        lastSendNanos = System.nanoTime();
         board.add(StatusField.MESSAGES, 1);
         board.add(StatusField.PAGES, pages);
         board.add(StatusField.BYTES, (long)pages * pageSize);
@@ -310,7 +313,7 @@ public final class PublisherAgent implements Agent
         Wire.putInt(heartbeat, 0, Wire.CONTROL_CHANNEL_OFFSET, length);
         if (publication.offer(heartbeat, 0, Wire.CONTROL_CHANNEL_OFFSET + 4 + length) > 0)
         {
-            lastSendNanos = now;
+            lastHeartbeatNanos = now;
             return 1;
         }
         return 0;
