@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs every benchmark from a fresh clone: builds the shaded benchmarks jar (with a JDK 25 if there is one, so that
 # it is a multi-release jar whose JDK 22+ part the JDK 25 runs use), runs the in-process JMH suite (with the gc
-# profiler) on JDK 25 and on the default JDK, the cross-process latency harness (paired against the reference) and
-# the throughput case, and the wake-up benchmark (idle CPU and wake-up latency of a subscriber, on each JDK and for a
-# C pair); prints the tables and writes the raw results and the percentile plot to bench-results/ (git-ignored).
+# profiler) on JDK 25 and on the default JDK, the same budgets paired (raw and SharedMemory blocks alternating in one
+# JVM, to and from heap arrays and placed off-heap buffers) on JDK 25, the cross-process latency harness (paired
+# against the reference) and the throughput case, and the wake-up benchmark (idle CPU and wake-up latency of a
+# subscriber, on each JDK and for a C pair); prints the tables and writes the raw results and the percentile plot to
+# bench-results/ (git-ignored).
 # About 10 minutes on 2 cores. Arguments go to the latency harness (see: java -cp ... LatencyBenchmark --help),
 # e.g. scripts/bench.sh --runs 5 --idle yield. JMH_ARGS goes to the JMH suite, e.g. JMH_ARGS="--iterations 5".
 set -euo pipefail
@@ -57,6 +59,13 @@ if [ "$JAVA25" != java ]; then
     > "$OUT/jdk17/jmh.log" 2>&1 || { tail -50 "$OUT/jdk17/jmh.log"; exit 1; }
 fi
 
+echo "== in-process, paired blocks (heap arrays, then off-heap buffers half a page from the data)," \
+  "$("$JAVA25" -version 2>&1 | head -1)"
+for buffers in heap direct; do
+  "$JAVA25" "${JAVA25_FLAGS[@]}" -cp "$JAR" io.shmipc.bench.jmh.PairedAccessRatios --buffers "$buffers" \
+    --out "$OUT/paired-$buffers" > "$OUT/paired-$buffers.log" 2>&1 || { tail -50 "$OUT/paired-$buffers.log"; exit 1; }
+done
+
 echo "== cross-process (paired with the reference) and throughput, $("$JAVA25" -version 2>&1 | head -1)"
 "$JAVA25" "${JAVA25_FLAGS[@]}" -cp "$JAR" io.shmipc.bench.latency.LatencyBenchmark --out "$OUT" "$@" |
   tee "$OUT/latency.log"
@@ -74,6 +83,10 @@ echo
 echo "================================================================ results"
 cat "$OUT/jmh-summary.md"
 echo
+cat "$OUT/paired-heap/paired-summary.md"
+echo
+cat "$OUT/paired-direct/paired-summary.md"
+echo
 cat "$OUT/latency-summary.md"
 echo
 cat "$OUT/wakeup-summary.md"
@@ -83,7 +96,7 @@ if [ -f "$OUT/jdk17/jmh-summary.md" ]; then
   cat "$OUT/jdk17/jmh-summary.md"
 fi
 echo
-echo "raw: $OUT/jmh.json $OUT/jmh-summary.csv $OUT/latency-runs.csv $OUT/latency.json $OUT/latency-histograms.hlog" \
-  "$OUT/throughput.csv $OUT/wakeup.csv"
+echo "raw: $OUT/jmh.json $OUT/jmh-summary.csv $OUT/paired-*/paired-rounds.csv $OUT/latency-runs.csv" \
+  "$OUT/latency.json $OUT/latency-histograms.hlog $OUT/throughput.csv $OUT/wakeup.csv"
 echo "plot: $OUT/latency-percentiles.png"
 echo "took $(( $(date +%s) - start )) s"

@@ -196,7 +196,9 @@ public final class JmhSuite implements Callable<Integer>
                 out.append(String.format(Locale.ROOT, "| %s | %.1f | %.1f |%n", group, write[0], read[0]));
             }
         }
-        out.append("\nTargets:\n");
+        out.append("\nTargets, each ratio between two separate one-fork JVMs (the copy's speed and the heap arrays' " +
+            "placement differ from fork to fork: PairedAccessRatios, which bench.sh runs next, judges the same " +
+            "budgets within each JVM):\n");
         target(out, s, "read", "64", READ_64_TARGET);
         target(out, s, "write", "64", WRITE_64_TARGET);
         target(out, s, "read", "4096", READ_4K_TARGET);
