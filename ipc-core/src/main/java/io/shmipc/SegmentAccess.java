@@ -155,10 +155,22 @@ abstract class SegmentAccess
         final int last = lastPage(offset, length);
         final int owner = slot.slot();
         final long held = lockForWrite(first, last, owner, timeoutNanos);
+        final boolean ahead = plainRelease && first == last;
         try
         {
+            // One page released by a store (JDK 22+): its word and take hint are made before the copy, so that no
+            // chain of loads follows the copy's stores (PageLocks.releaseWordAhead).
+            final long word = PageLocks.wordAddress(fileAddress, first);
+            final long released = ahead ? locks.releaseWordAhead(first, held, length == pageSize) : 0;
             UnsafeApi.copyMemory(srcBase, srcAddress, FILE, dataAddress + offset, length);
-            unlockRange(offset, length, first, last, owner, held);
+            if (ahead)
+            {
+                PageLocks.unlockPageAhead(word, held, released);
+            }
+            else
+            {
+                unlockRange(offset, length, first, last, owner, held);
+            }
         }
         catch (final OwnershipLostException lost)
         {

@@ -69,15 +69,18 @@ class OnePageLockWordTest
                         }
                     }
 
-                    // A write of the page whole clears the mark; each kind of write advances its own page only.
+                    // A write of part of the page keeps the mark, one of the page whole clears it; each kind of write
+                    // advances its own page only.
                     final long[] before = versions(shm);
+                    shm.write(torn * PAGE + 40, new byte[PAGE - 40]);
+                    assertEquals(LockWord.TORN_BIT, file.getLongVolatile(word) & LockWord.TORN_BIT, "kept on " + torn);
                     shm.write(torn * PAGE, new byte[PAGE]);
                     assertEquals(0, file.getLongVolatile(word) & LockWord.TORN_BIT, "cleared on page " + torn);
                     shm.writeLong(torn * PAGE + 8, 7L + torn);
                     shm.writeInt(torn * PAGE + 16, 11 + torn);
                     shm.write(torn * PAGE + 32, new byte[] {1, 2, 3}, 0, 3);
                     final long[] expected = before.clone();
-                    expected[torn] += 4;
+                    expected[torn] += 5;
                     assertArrayEquals(expected, versions(shm), "only page " + torn + " advanced");
                     assertEquals(expected[torn], file.getLongVolatile(word) >>> LockWord.VERSION_SHIFT);
                     assertEquals(7L + torn, shm.readLong(torn * PAGE + 8));

@@ -134,15 +134,8 @@ final class PageReleases
     boolean releasePlain(final long address, final int page, final long held, final boolean clearTorn)
     {
         final long released = releasedWord(held, clearTorn);
-        // release store: every data store of the write becomes visible before the even sequence.
-        UnsafeApi.putLongRelease(OFF_HEAP, address, released);
-        locks.hints.put(page, released);
-        if (PageLocks.FUTEX && (held & LockWord.WAITERS_BIT) != 0)
-        {
-            Futex.wakeAll(address); // W was on the free word this write took: someone sleeps on the page
-            return true;
-        }
-        return false;
+        locks.hints.put(page, released); // this thread's guess, before or after the store alike
+        return PageLocks.unlockPageAhead(address, held, released);
     }
 
     /**
@@ -239,7 +232,7 @@ final class PageReleases
      * @return the word that releases {@code held}: the next even sequence, owner cleared, W cleared by a releaser that
      * wakes (kept by one that cannot, JDK 17 to 21), T kept unless the write covered the page whole.
      */
-    long releasedWord(final long held, final boolean clearTorn)
+    static long releasedWord(final long held, final boolean clearTorn)
     {
         final long released = PageLocks.FUTEX ? LockWord.released(held) : LockWord.releasedKeepingWaiters(held);
         return clearTorn ? released & ~LockWord.TORN_BIT : released;
