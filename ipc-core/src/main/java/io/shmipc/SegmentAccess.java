@@ -4,6 +4,7 @@ import io.shmipc.layout.CounterId;
 import io.shmipc.lock.OwnerSlot;
 import io.shmipc.lock.PageLeases;
 import io.shmipc.lock.PageLocks;
+import io.shmipc.lock.StoreRelease;
 import io.shmipc.segment.Attachment;
 import io.shmipc.segment.SegmentGeometry;
 import io.shmipc.sys.FutexVector;
@@ -159,13 +160,13 @@ abstract class SegmentAccess
         try
         {
             // One page released by a store (JDK 22+): its word and take hint are made before the copy, so that no
-            // chain of loads follows the copy's stores (PageLocks.releaseWordAhead).
+            // chain of loads follows the copy's stores (StoreRelease).
             final long word = PageLocks.wordAddress(fileAddress, first);
-            final long released = ahead ? locks.releaseWordAhead(first, held, length == pageSize) : 0;
+            final long released = ahead ? StoreRelease.wordAhead(locks, first, held, length == pageSize) : 0;
             UnsafeApi.copyMemory(srcBase, srcAddress, FILE, dataAddress + offset, length);
             if (ahead)
             {
-                PageLocks.unlockPageAhead(word, held, released);
+                StoreRelease.store(word, held, released);
             }
             else
             {

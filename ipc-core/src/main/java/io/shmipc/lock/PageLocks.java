@@ -28,8 +28,8 @@ import java.util.Objects;
  *   Ascending order means two multi-page writers can never wait for each other in a cycle. Where this thread's last
  *   release of the page left a word it remembers ({@link TakeHints}), the CAS starts from that word instead of a
  *   load; if it fails, the take goes on with a load, as above. (A one-page write released by a store records that
- *   word before its copy, {@link #releaseWordAhead}: if the write then fails, the guess is wrong and costs one failed
- *   CAS, as any stale one.)</li>
+ *   word before its copy, {@link StoreRelease#wordAhead}: if the write then fails, the guess is wrong and costs one
+ *   failed CAS, as any stale one.)</li>
  *   <li>{@code releaseFence}: the odd sequences become visible before any of the data stores that follow.</li>
  *   <li>Copy the bytes in (plain stores).</li>
  *   <li>For each page: compare-and-swap the word from the value this writer set (plus a W bit a waiter may have
@@ -479,55 +479,6 @@ public final class PageLocks
     public boolean unlockPagePlain(final long wordAddress, final int page, final long held, final boolean whole)
     {
         return releases.releasePlain(wordAddress, page, held, whole);
-    }
-
-    /**
-     * The first half of {@link #unlockPagePlain}, done before a one-page write's copy instead of after it: computes the
-     * word the release will store and records it now as the calling thread's take hint ({@link TakeHints}).
-     *
-     * <p>Why before: the hint's bookkeeping is a chain of dependent loads (the hint's object, its thread), and after a
-     * 4 KiB copy that chain cost 10-13 ns, where the protocol by hand, which makes no such loads, paid nothing over
-     * the raw copy (likely each load waiting for the copy's store to the same low 12 address bits to leave the store
-     * buffer: 4K aliasing; this VM has no counters to show it). Before the copy, the take's compare-and-swap has just
-     * drained the store buffer. Measured paired (docs/BENCHMARKS.md): a 4 KiB write from 1.42x to 1.20x the raw copy,
-     * a 64-byte write 0.3-0.9 ns faster.
-     *
-     * <p>A hint recorded for a release that then does not happen (the copy failed, the page is released torn) is only
-     * a wrong guess: the next take's compare-and-swap from it fails and that take loads the word (docs/FORMAT.md
-     * 7.1).
-     *
-     * @param page  the page, taken by {@link #lockPage} in this thread.
-     * @param held  the word the take set.
-     * @param whole whether the write covers the page from its first byte to its last (its torn mark is cleared).
-     * @return the word to pass to {@link #unlockPageAhead}.
-     */
-    public long releaseWordAhead(final int page, final long held, final boolean whole)
-    {
-        final long released = PageReleases.releasedWord(held, whole);
-        hints.put(page, released);
-        return released;
-    }
-
-    /**
-     * The second half of {@link #unlockPagePlain}, after {@link #releaseWordAhead}: one release store of
-     * {@code released}, then a wake if W was on the free word the take started from. It loads nothing, not even a
-     * field of this object (a static method). {@link PageReleases#releasePlain} ends with it too.
-     *
-     * @param wordAddress the page's lock word ({@link #wordAddress}).
-     * @param held        the word the take set.
-     * @param released    what {@link #releaseWordAhead} returned.
-     * @return whether sleepers were woken.
-     */
-    public static boolean unlockPageAhead(final long wordAddress, final long held, final long released)
-    {
-        // release store: every data store of the write becomes visible before the even sequence.
-        UnsafeApi.putLongRelease(OFF_HEAP, wordAddress, released);
-        if (FUTEX && (held & LockWord.WAITERS_BIT) != 0)
-        {
-            Futex.wakeAll(wordAddress); // W was on the free word this write took: someone sleeps on the page
-            return true;
-        }
-        return false;
     }
 
     /**

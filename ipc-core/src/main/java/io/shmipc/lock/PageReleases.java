@@ -135,7 +135,7 @@ final class PageReleases
     {
         final long released = releasedWord(held, clearTorn);
         locks.hints.put(page, released); // this thread's guess, before or after the store alike
-        return PageLocks.unlockPageAhead(address, held, released);
+        return StoreRelease.store(address, held, released);
     }
 
     /**

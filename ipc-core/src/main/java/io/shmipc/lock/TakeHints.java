@@ -9,7 +9,7 @@ import java.lang.invoke.VarHandle;
  * The free word the last release of a page left, remembered for one thread of the process, so that its next write of
  * that page can take it by a compare-and-swap from the word it expects, without loading the word first
  * ({@code docs/FORMAT.md} 7.1, "taking a page from a remembered word"). A one-page write released by a store records
- * the word before its copy, the word its release is about to store ({@link PageLocks#releaseWordAhead}), so that no
+ * the word before its copy, the word its release is about to store ({@link StoreRelease#wordAhead}), so that no
  * load of these fields follows the copy; a write that then fails leaves a wrong guess, which costs what a stale one
  * costs.
  *

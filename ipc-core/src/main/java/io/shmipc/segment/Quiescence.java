@@ -31,6 +31,7 @@ final class Quiescence
         "io.shmipc.lock.PageLocks",
         "io.shmipc.lock.PageReleases",
         "io.shmipc.lock.PageLeases",
+        "io.shmipc.lock.StoreRelease",
         "io.shmipc.lock.PageWaits");
     private static final String CONTINUATION = "jdk.internal.vm.Continuation";
 

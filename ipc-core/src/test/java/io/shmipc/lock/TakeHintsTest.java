@@ -90,10 +90,10 @@ class TakeHintsTest
         final PageLocks a = process(file, PAGES);
         final long word = PageLocks.wordAddress(file.addressOffset(), 2);
         final long held = a.lockPage(word, 2, A, FOREVER);
-        final long released = a.releaseWordAhead(2, held, true);
+        final long released = StoreRelease.wordAhead(a, 2, held, true);
         assertEquals(released, a.hints.get(2), "recorded before the release");
         assertEquals(held, a.lockWord(2), "the page is still held: nothing stored yet");
-        assertFalse(PageLocks.unlockPageAhead(word, held, released), "no sleeper to wake");
+        assertFalse(StoreRelease.store(word, held, released), "no sleeper to wake");
         assertEquals(released, a.lockWord(2));
         assertEquals(1, LockWord.version(released));
         assertFalse(LockWord.isHeld(released));
@@ -107,7 +107,7 @@ class TakeHintsTest
         final PageLocks a = process(file, PAGES);
         final long word = PageLocks.wordAddress(file.addressOffset(), 1);
         final long held = a.lockPage(word, 1, A, FOREVER);
-        final long guessed = a.releaseWordAhead(1, held, true);
+        final long guessed = StoreRelease.wordAhead(a, 1, held, true);
         a.releaseAfterFailedWrite(1, 1, held); // the copy threw: released torn instead
         final long torn = a.lockWord(1);
         assertTrue((torn & LockWord.TORN_BIT) != 0);
@@ -115,10 +115,10 @@ class TakeHintsTest
         assertEquals(guessed, a.hints.get(1));
         final long retaken = a.lockPage(word, 1, A, FOREVER);
         assertEquals(LockWord.locked(torn, A), retaken, "taken from the torn word, as after a load");
-        PageLocks.unlockPageAhead(word, retaken, a.releaseWordAhead(1, retaken, false));
+        StoreRelease.store(word, retaken, StoreRelease.wordAhead(a, 1, retaken, false));
         assertTrue((a.lockWord(1) & LockWord.TORN_BIT) != 0, "a write of part of the page keeps the mark");
         final long whole = a.lockPage(word, 1, A, FOREVER);
-        PageLocks.unlockPageAhead(word, whole, a.releaseWordAhead(1, whole, true));
+        StoreRelease.store(word, whole, StoreRelease.wordAhead(a, 1, whole, true));
         assertEquals(0, a.lockWord(1) & LockWord.TORN_BIT, "a write of the whole page clears it");
         assertEquals(3, LockWord.version(a.lockWord(1)), "the failed write, the partial one, the whole one");
     }
@@ -132,8 +132,8 @@ class TakeHintsTest
         assertTrue(a.registerWaiter(0, 0), "W set on the free word");
         final long held = a.lockPage(word, 0, A, FOREVER);
         assertTrue((held & LockWord.WAITERS_BIT) != 0);
-        final long released = a.releaseWordAhead(0, held, true);
-        assertEquals(PageLocks.FUTEX, PageLocks.unlockPageAhead(word, held, released), "woken where futex calls work");
+        final long released = StoreRelease.wordAhead(a, 0, held, true);
+        assertEquals(PageLocks.FUTEX, StoreRelease.store(word, held, released), "woken where futex calls work");
         assertEquals(PageLocks.FUTEX, (a.lockWord(0) & LockWord.WAITERS_BIT) == 0, "W cleared by a release that wakes");
     }
 
