@@ -28,9 +28,10 @@ import java.util.stream.Stream;
 public final class LatencyBenchmark implements Callable<Integer>
 {
     @Option(names = "--cases", split = ",", description = "Cases to run (default: all but the reference, " +
-        "which every pair measures anyway): shm, shm-spin, shm-exclusive, shm-plain, one-line, ringbuffer, uds, tcp.")
-    List<String> cases = List.of("shm", "shm-spin", "shm-exclusive", "shm-plain", "one-line", "ringbuffer", "uds",
-        "tcp");
+        "which every pair measures anyway): shm, shm-spin, shm-exclusive, shm-plain, one-line, one-line-cas, " +
+        "two-line, two-line-cas, two-line-fence, ringbuffer, uds, tcp.")
+    List<String> cases = List.of("shm", "shm-spin", "shm-exclusive", "shm-plain", "one-line", "one-line-cas",
+        "two-line", "two-line-cas", "two-line-fence", "ringbuffer", "uds", "tcp");
 
     @Option(names = "--runs", description = "Process pairs per case (default: ${DEFAULT-VALUE}).")
     int runs = 3;

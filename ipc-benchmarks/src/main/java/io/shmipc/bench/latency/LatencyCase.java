@@ -15,17 +15,22 @@ public enum LatencyCase
     /** {@code SharedMemory} waiting by spinning on {@code version()} instead of {@code awaitChange}. */
     SHARED_MEMORY_SPIN("shm-spin", "SharedMemory (version() spin + read)",
         () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.SPIN_ON_VERSION)),
-    /** {@code SharedMemory} with each side's page leased to its {@code ExclusiveWriter}: one CAS per write. */
+    /** {@code SharedMemory} with each side's page leased to its {@code ExclusiveWriter}: on JDK 22+ sole, no CAS. */
     SHARED_MEMORY_EXCLUSIVE("shm-exclusive", "SharedMemory, ExclusiveWriter (awaitChange + read)",
         () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.EXCLUSIVE_WRITER)),
-    /** Experiment: the sender writes with plain stores, no CAS (what an exclusive writer could do). */
-    SHARED_MEMORY_PLAIN("shm-plain", "SharedMemory, writer without CAS (experiment)",
+    /** Experiment: the sender writes with plain stores from the word it stored last: no CAS, no load. */
+    SHARED_MEMORY_PLAIN("shm-plain", "SharedMemory, writer without CAS or load (experiment)",
         () -> SharedMemoryExchange.kind(SharedMemoryExchange.Receive.PLAIN_WRITER)),
-    /**
-     * Experiment: a seqlock word and a 56-byte message on one cache line, written without a CAS by its one writer
-     * (a layout that does not exist; what it would buy).
-     */
-    ONE_LINE_SEQLOCK("one-line", "seqlock word + 56 B on one line, no CAS (experiment)", OneLineSeqlockExchange::kind),
+    /** Experiment: a seqlock by hand, word and 56 B message on one line, no CAS ({@link HandSeqlockExchange}). */
+    ONE_LINE_SEQLOCK(HandSeqlockExchange.Variant.ONE_LINE_PLAIN),
+    /** Experiment: the same on one line, taken by a CAS. */
+    ONE_LINE_CAS_SEQLOCK(HandSeqlockExchange.Variant.ONE_LINE_CAS),
+    /** Experiment: word and message on separate lines, no CAS. */
+    TWO_LINE_SEQLOCK(HandSeqlockExchange.Variant.SEPARATE_PLAIN),
+    /** Experiment: separate lines, taken by a CAS (the protocol of {@code SharedMemory}, by hand). */
+    TWO_LINE_CAS_SEQLOCK(HandSeqlockExchange.Variant.SEPARATE_CAS),
+    /** Experiment: separate lines, no CAS, a full fence and a load after the release. */
+    TWO_LINE_FENCE_SEQLOCK(HandSeqlockExchange.Variant.SEPARATE_PLAIN_FENCE),
     /** Two Agrona {@code OneToOneRingBuffer}s in a mapped file. */
     RING_BUFFER("ringbuffer", "Agrona OneToOneRingBuffer pair", RingBufferExchange::kind),
     /** Unix domain socket, non-blocking, busy-spinning. */
@@ -42,6 +47,11 @@ public enum LatencyCase
         this.id = id;
         this.label = label;
         this.kind = kind;
+    }
+
+    LatencyCase(final HandSeqlockExchange.Variant variant)
+    {
+        this(variant.id(), variant.label(), () -> HandSeqlockExchange.kind(variant));
     }
 
     /** @return the short name used on command lines and in result files. */
