@@ -1,6 +1,6 @@
 /*
- * shmipc: a C11 client of shm-ipc segments, layout versions 2 and 3. Every step below is a step of docs/FORMAT.md; the
- * section numbers in the comments point there.
+ * shmipc: a C11 client of shm-ipc segments, layout versions 2, 3 and 4. Every step below is a step of docs/FORMAT.md;
+ * the section numbers in the comments point there.
  */
 #define _GNU_SOURCE /* F_OFD_SETLK, F_OFD_GETLK, syscall() */
 #include "shmipc.h"
@@ -46,8 +46,12 @@ enum {
     COUNTER_STRIDE = 64
 };
 
-/* Layout version 3: page p's lease word is 8 bytes after its lock word, in the same lock-table entry (section 3.2). */
-#define LEASE_WORD_OFFSET 8
+/*
+ * Layout versions 3 and 4: page p's lease word is 8 bytes after its lock word, in the same lock-table entry; layout
+ * version 4: its sleepers word 16 bytes after (section 3.2).
+ */
+#define LEASE_WORD_OFFSET SHMIPC_LEASE_WORD_OFFSET
+#define SLEEPERS_WORD_OFFSET SHMIPC_SLEEPERS_WORD_OFFSET
 
 /* Owner slot s is the record lock on byte 2^62 + s of the segment file (section 9). */
 #define SLOT_LOCK_BASE (INT64_C(1) << 62)
@@ -79,7 +83,9 @@ struct shmipc_segment {
     int32_t page_shift;
     int fd;               /* kept open: it carries the owner slot's lock */
     int slot;
-    int leases;           /* layout version 3: every lock-table entry has a lease word (sections 3.2, 7.6) */
+    int layout_version;   /* 2, 3 or 4 (section 3.1) */
+    int leases;           /* layout versions 3 and 4: every lock-table entry has a lease word (sections 3.2, 7.6) */
+    int sleepers;         /* layout version 4: and a sleepers word (sections 3.2, 7.3, 7.7) */
     unsigned fork_generation;
     int64_t recovery_ns;
     int64_t recheck_ns;
@@ -226,10 +232,16 @@ static inline _Atomic uint64_t *lock_word(const shmipc_segment *s, int32_t page)
     return (_Atomic uint64_t *)(s->base + SHMIPC_HEADER_LENGTH + (size_t)page * SHMIPC_LOCK_STRIDE);
 }
 
-/* Layout version 3 only: the page's lease word, in the lock word's lock-table entry. */
+/* Layout versions 3 and 4 only: the page's lease word, in the lock word's lock-table entry. */
 static inline _Atomic uint64_t *lease_word_of(_Atomic uint64_t *lock)
 {
     return (_Atomic uint64_t *)(void *)((unsigned char *)lock + LEASE_WORD_OFFSET);
+}
+
+/* Layout version 4 only: the page's sleepers word, in the lock word's lock-table entry. */
+static inline _Atomic uint64_t *sleepers_word_of(_Atomic uint64_t *lock)
+{
+    return (_Atomic uint64_t *)(void *)((unsigned char *)lock + SLEEPERS_WORD_OFFSET);
 }
 
 static inline void count(const shmipc_segment *s, int counter)
@@ -388,14 +400,49 @@ static void futex_wake(_Atomic uint64_t *word)
 }
 
 /*
+ * Section 7.7, wake_sleepers(p): in layout version 4, after this process changed the lock word of a page that was
+ * (or may have been) leased: freed it, or took it after voiding its lease. A full fence (that change of the lock
+ * word comes before the load of the sleepers word; with the waiter's exchange-then-load of the lock word, one of the
+ * two sees the other), then wake the registered sleepers.
+ */
+static void wake_sleepers(const shmipc_segment *s, _Atomic uint64_t *lw)
+{
+    if (!s->sleepers) return;
+    atomic_thread_fence(memory_order_seq_cst);
+    _Atomic uint64_t *sleepers = sleepers_word_of(lw);
+    if (atomic_load_explicit(sleepers, memory_order_relaxed) != 0) {
+        atomic_store_explicit(sleepers, 0, memory_order_relaxed);
+        futex_wake(lw);
+    }
+}
+
+/*
  * Section 7.3, sleep(): sleep on a word whose current value is *w (the caller found its condition unmet). Sets W
  * with a compare-and-swap if it is clear; if that fails the word changed, and *w is the new value (no sleep).
  * Otherwise sleeps in FUTEX_WAIT for at most timeout_ns and reloads *w. W is never set on a held word (its holder
  * may release it with a plain store, which would erase W): the waiter backs off instead and reloads *w.
+ * In layout version 4 a waiter on a leased page never sets W (its sole writer takes and releases it with plain
+ * stores, section 7.7): it registers in the page's sleepers word, with an exchange (a full barrier), reloads the
+ * word, and sleeps on it if it is still *w, held or not; the sole writer's release, after a full fence, sees the
+ * registration and wakes.
  */
 static void sleep_on(const shmipc_segment *s, _Atomic uint64_t *lw, uint64_t *w, int64_t timeout_ns)
 {
     uint64_t current = *w;
+    if (s->sleepers && atomic_load_explicit(lease_word_of(lw), memory_order_acquire) != 0) {
+        /* the exchange, a full barrier, comes before the reload (seq_cst: also on a CPU whose exchange is a
+           load-linked/store-conditional pair): with the sole writer's store-fence-load, one sees the other */
+        atomic_exchange_explicit(sleepers_word_of(lw), 1, memory_order_seq_cst);
+        uint64_t now = atomic_load_explicit(lw, memory_order_seq_cst);
+        if (now != current) { /* changed: look again, no sleep */
+            *w = now;
+            return;
+        }
+        count(s, SHMIPC_COUNTER_SLEEPS);
+        futex_wait(lw, (uint32_t)current, timeout_ns > s->max_sleep_ns ? s->max_sleep_ns : timeout_ns);
+        *w = atomic_load_explicit(lw, memory_order_acquire);
+        return;
+    }
     if (!(current & SHMIPC_WAITERS_BIT)) {
         if (current & SHMIPC_HELD_BIT) {
             int64_t nap = timeout_ns < s->max_sleep_ns ? timeout_ns : s->max_sleep_ns;
@@ -469,7 +516,10 @@ static inline uint64_t released_torn(uint64_t held)
 
 /*
  * Section 9: having just claimed `slot`, release as torn every page still held by its dead previous holder; then, in
- * layout version 3, clear every lease word naming that slot (its leases died with it).
+ * layout versions 3 and 4, clear every lease word naming that slot (its leases died with it). In layout version 4
+ * each page released wakes the page's registered sleepers after its CAS (section 7.7). Each lease cleared wakes them
+ * too, but that changes no lock word, so a sleeper that registers too late for the wake's load may sleep until its
+ * bounded timeout (sections 7.3, 7.7): harmless, not relied on.
  */
 static void recover_slot(shmipc_segment *s, int slot)
 {
@@ -481,6 +531,7 @@ static void recover_slot(shmipc_segment *s, int slot)
                                                         memory_order_acquire)) {
                 count(s, SHMIPC_COUNTER_OWNER_RECOVERIES);
                 if (w & SHMIPC_WAITERS_BIT) futex_wake(lw);
+                wake_sleepers(s, lw);
                 break;
             }
         }
@@ -488,8 +539,10 @@ static void recover_slot(shmipc_segment *s, int slot)
     if (!s->leases) return;
     for (int32_t p = 0; p < s->page_count; p++) {
         uint64_t expected = (uint64_t)slot;
-        atomic_compare_exchange_strong_explicit(lease_word_of(lock_word(s, p)), &expected, 0, memory_order_seq_cst,
-                                                memory_order_acquire);
+        _Atomic uint64_t *lw = lock_word(s, p);
+        if (atomic_compare_exchange_strong_explicit(lease_word_of(lw), &expected, 0, memory_order_seq_cst,
+                                                    memory_order_acquire))
+            wake_sleepers(s, lw);
     }
 }
 
@@ -670,6 +723,7 @@ int shmipc_create(const char *name, const shmipc_options *options, shmipc_segmen
     }
     /* Step 4: every field but the magic; the lock table and the counters are zero already. */
     put_i32(s->base + OFF_VERSION, SHMIPC_LAYOUT_VERSION);
+    s->layout_version = SHMIPC_LAYOUT_VERSION;
     put_i32(s->base + OFF_HEADER_LENGTH, SHMIPC_HEADER_LENGTH);
     put_i32(s->base + OFF_PAGE_SIZE, s->page_size);
     put_i32(s->base + OFF_PAGE_COUNT, s->page_count);
@@ -700,12 +754,16 @@ static int validate_header(const unsigned char *h, int64_t actual_length, const 
     int32_t version = get_i32(h + OFF_VERSION);
     if (version == 1)
         return fail(SHMIPC_ERR_INVALID,
-                    "%s has layout version 1; this library reads version %d and %d: recreate the segment", where,
-                    SHMIPC_LAYOUT_VERSION, SHMIPC_LEASES_LAYOUT_VERSION);
-    if (version != SHMIPC_LAYOUT_VERSION && version != SHMIPC_LEASES_LAYOUT_VERSION)
-        return fail(SHMIPC_ERR_INVALID, "%s has layout version %d; this library reads version %d and %d (%d is %d with "
-                    "lease words)", where, version, SHMIPC_LAYOUT_VERSION, SHMIPC_LEASES_LAYOUT_VERSION,
-                    SHMIPC_LEASES_LAYOUT_VERSION, SHMIPC_LAYOUT_VERSION);
+                    "%s has layout version 1; this library reads version %d, %d and %d: recreate the segment", where,
+                    SHMIPC_LAYOUT_VERSION, SHMIPC_LEASES_LAYOUT_VERSION, SHMIPC_SOLE_LAYOUT_VERSION);
+    if (version != SHMIPC_LAYOUT_VERSION && version != SHMIPC_LEASES_LAYOUT_VERSION &&
+        version != SHMIPC_SOLE_LAYOUT_VERSION)
+        return fail(SHMIPC_ERR_INVALID,
+                    "%s has layout version %d; this library reads version %d, %d and %d (%d is %d with lease words, "
+                    "%d is %d with sleepers words)",
+                    where, version, SHMIPC_LAYOUT_VERSION, SHMIPC_LEASES_LAYOUT_VERSION, SHMIPC_SOLE_LAYOUT_VERSION,
+                    SHMIPC_LEASES_LAYOUT_VERSION, SHMIPC_LAYOUT_VERSION, SHMIPC_SOLE_LAYOUT_VERSION,
+                    SHMIPC_LEASES_LAYOUT_VERSION);
     int32_t header_length = get_i32(h + OFF_HEADER_LENGTH);
     if (header_length != SHMIPC_HEADER_LENGTH)
         return fail(SHMIPC_ERR_INVALID, "%s has header length %d, expected %d", where, header_length,
@@ -772,7 +830,9 @@ static int await_header(shmipc_segment *s, int64_t timeout_ms, const char *where
                 rc = validate_header(header, (int64_t)st.st_size, where, &page_size, &page_count, &version);
                 if (rc == SHMIPC_OK) {
                     set_geometry(s, page_size, page_count);
-                    s->leases = version == SHMIPC_LEASES_LAYOUT_VERSION;
+                    s->layout_version = version;
+                    s->leases = version == SHMIPC_LEASES_LAYOUT_VERSION || version == SHMIPC_SOLE_LAYOUT_VERSION;
+                    s->sleepers = version == SHMIPC_SOLE_LAYOUT_VERSION;
                 }
                 break;
             }
@@ -969,6 +1029,9 @@ static uint64_t await_page(shmipc_segment *s, int32_t p, uint64_t w, int writer,
                 if (atomic_compare_exchange_strong_explicit(lw, &expected, next, memory_order_seq_cst,
                                                             memory_order_acquire)) {
                     count(s, SHMIPC_COUNTER_OWNER_RECOVERIES);
+                    /* layout version 4: the dead holder may have been the page's sole writer; its sleepers, asleep
+                       on the word just replaced, wake and look at the page as it now is (section 7.7) */
+                    wake_sleepers(s, lw);
                     if (writer) {
                         *took = 1; /* W, if set, stays: this writer's release clears it and wakes */
                         return next;
@@ -1039,11 +1102,14 @@ static int lease_holder_is_dead(const shmipc_segment *s, uint64_t holder)
 }
 
 /*
- * Section 7.6, layout version 3, before the compare-and-swap that takes free page p (its word loaded before this
- * call): refuses a page leased to another live process (SHMIPC_ERR_LEASED, the page untouched); voids the lease of a
- * dead one. The take's compare-and-swap from the word loaded before fails if a lease was granted since then.
+ * Section 7.6, layout versions 3 and 4, before the compare-and-swap that takes free page p (its word loaded before
+ * this call): refuses a page leased to another live process (SHMIPC_ERR_LEASED, the page untouched); voids the lease
+ * of a dead one, and then sets *voided. The take's compare-and-swap from the word loaded before fails if a lease was
+ * granted since then. In layout version 4 the caller wakes the page's sleepers after the compare-and-swap that then
+ * takes the page (section 7.7), not here: only a change of the lock word makes a waiter that registers too late for
+ * the wake's load find its word changed, and voiding the lease changes none.
  */
-static int check_lease(shmipc_segment *s, int32_t p)
+static int check_lease(shmipc_segment *s, int32_t p, int *voided)
 {
     _Atomic uint64_t *lease = lease_word_of(lock_word(s, p));
     uint64_t holder = atomic_load_explicit(lease, memory_order_acquire);
@@ -1056,20 +1122,23 @@ static int check_lease(shmipc_segment *s, int32_t p)
                     "process): only it may write the page until it closes the writer or exits; nothing was written",
                     p, s->name, (int)holder);
     }
-    atomic_compare_exchange_strong_explicit(lease, &holder, 0, memory_order_seq_cst, memory_order_acquire);
+    if (atomic_compare_exchange_strong_explicit(lease, &holder, 0, memory_order_seq_cst, memory_order_acquire))
+        *voided = 1;
     return SHMIPC_OK; /* a dead process's lease is void */
 }
 
 /*
  * Takes page p for this write (section 7.1): stores in *held the word this write set and returns SHMIPC_OK; or, in
- * layout version 3, returns SHMIPC_ERR_LEASED holding nothing (a page taken over from a dead holder and then found
- * leased is given back torn, as a failed write's).
+ * layout versions 3 and 4, returns SHMIPC_ERR_LEASED holding nothing (a page taken over from a dead holder and then
+ * found leased is given back torn, as a failed write's). In layout version 4, if this write voided a dead holder's
+ * lease it wakes the page's sleepers after the compare-and-swap that finally takes the page (section 7.7).
  */
 static int lock_page(shmipc_segment *s, int32_t p, uint64_t *held)
 {
     _Atomic uint64_t *lw = lock_word(s, p);
     uint64_t w = atomic_load_explicit(lw, memory_order_acquire);
     int contended = 0;
+    int voided = 0; /* this write voided a dead holder's lease of p (section 7.6) */
     if (!(w & SHMIPC_HELD_BIT) && !s->leases) { /* layout version 2: no lease word to look at */
         uint64_t next = locked_value(w, s->slot);
         if (atomic_compare_exchange_strong_explicit(lw, &w, next, memory_order_seq_cst, memory_order_acquire)) {
@@ -1088,18 +1157,32 @@ static int lock_page(shmipc_segment *s, int32_t p, uint64_t *held)
             int took = 0;
             w = await_page(s, p, w, 1, &took);
             if (!took) continue;
-            int rc = s->leases ? check_lease(s, p) : SHMIPC_OK; /* after a take-over (section 10): the same check */
-            if (rc != SHMIPC_OK) release_page(s, p, w, 0); /* T, set by the take-over, stays: released torn */
-            else *held = w;
+            /* after a take-over (section 10): the same check; the take-over's CAS took the page already */
+            int rc = s->leases ? check_lease(s, p, &voided) : SHMIPC_OK;
+            if (rc != SHMIPC_OK) { /* T, set by the take-over, stays: released torn */
+                release_page(s, p, w, 0);
+                wake_sleepers(s, lw); /* a leased page freed (section 7.7) */
+            } else {
+                *held = w;
+                if (voided) wake_sleepers(s, lw); /* the lease voided, the page taken (section 7.7) */
+            }
             return rc;
         }
         if (s->leases) {
-            int rc = check_lease(s, p);
-            if (rc != SHMIPC_OK) return rc;
+            int rc = check_lease(s, p, &voided);
+            if (rc != SHMIPC_OK) {
+                /* a lease granted since this write voided one: the grant changed the lock word (this write's CAS
+                   failed on it), so the wake, harmless, still follows a change of the word */
+                if (voided) wake_sleepers(s, lw);
+                return rc;
+            }
         }
         uint64_t next = locked_value(w, s->slot);
         if (atomic_compare_exchange_strong_explicit(lw, &w, next, memory_order_seq_cst, memory_order_acquire)) {
             *held = next;
+            /* section 7.7: the wake follows the take's change of the lock word, never the voiding alone; a waiter
+               that registers too late for this load then finds its word changed and does not sleep */
+            if (voided) wake_sleepers(s, lw);
             return SHMIPC_OK;
         }
         if (!contended) {
@@ -1276,9 +1359,20 @@ uint64_t shmipc_lock_word(const shmipc_segment *s, int32_t page)
     return atomic_load_explicit(lock_word(s, page), memory_order_acquire);
 }
 
+int shmipc_layout_version(const shmipc_segment *s)
+{
+    return s == NULL ? 0 : s->layout_version;
+}
+
 int shmipc_has_leases(const shmipc_segment *s)
 {
     return s != NULL && s->leases;
+}
+
+int64_t shmipc_sleepers(const shmipc_segment *s, int32_t page)
+{
+    if (s == NULL || !s->sleepers || page < 0 || page >= s->page_count) return 0;
+    return (int64_t)atomic_load_explicit(sleepers_word_of(lock_word(s, page)), memory_order_acquire);
 }
 
 int64_t shmipc_lease_holder(const shmipc_segment *s, int32_t page)

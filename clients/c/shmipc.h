@@ -1,5 +1,5 @@
 /*
- * shmipc: a C11 client of shm-ipc segments, layout versions 2 and 3 (docs/FORMAT.md).
+ * shmipc: a C11 client of shm-ipc segments, layout versions 2, 3 and 4 (docs/FORMAT.md).
  *
  * A segment is a file (by default /dev/shm/NAME) holding a header, one lock word per page and the data pages.
  * Every read is a consistent snapshot of the bytes it covers and every write is atomic, across pages too, with
@@ -27,10 +27,16 @@
  * with O_CLOEXEC). After fork() the child must not write through a handle it inherited (shmipc_write refuses with
  * SHMIPC_ERR_FORKED): it calls shmipc_close on it, which closes only the child's copy, and opens the segment again.
  *
- * Leases (layout version 3, FORMAT.md section 7.6): a segment a Java program created with leases(true) has a lease
- * word per page. This client reads such a segment as any other; its writes leave alone the pages whose lease is held
- * by another live process's exclusive writer (SHMIPC_ERR_LEASED, nothing written), and void the lease of a dead
- * one. It never creates leased segments nor takes leases.
+ * Leases (layout versions 3 and 4, FORMAT.md section 7.6): a segment a Java program created with leases(true) has a
+ * lease word per page. This client reads such a segment as any other; its writes leave alone the pages whose lease
+ * is held by another live process's exclusive writer (SHMIPC_ERR_LEASED, nothing written), and void the lease of a
+ * dead one. It never creates leased segments nor takes leases.
+ *
+ * Sleepers (layout version 4, FORMAT.md sections 3.2, 7.3 and 7.7: what Java's leases(true) creates since
+ * 2026-12-08): version 3 plus a sleepers word per page. Leases work as in version 3. A waiter on a leased page
+ * registers in the page's sleepers word instead of setting W (the leaseholder may take and release the page with
+ * plain stores, which would erase W), and sleeps on the futex word even while the page is held; this client wakes
+ * such sleepers whenever it frees a leased page or voids a lease (a dead owner's recovery, a dead holder's lease).
  *
  * Signals: a write may be interrupted by a signal handler only if the handler returns; a handler that longjmps out
  * of shmipc_write leaves its pages held until the process exits. A file truncated by another process while mapped
@@ -46,10 +52,22 @@
 extern "C" {
 #endif
 
-/** The layout version this client creates; it reads and writes this one and SHMIPC_LEASES_LAYOUT_VERSION. */
+/**
+ * The layout version this client creates; it reads, writes and waits on this one, SHMIPC_LEASES_LAYOUT_VERSION and
+ * SHMIPC_SOLE_LAYOUT_VERSION.
+ */
 #define SHMIPC_LAYOUT_VERSION 2
-/** Version 2 plus a lease word per page (FORMAT.md sections 3.2 and 7.6), created by Java's leases(true). */
+/** Version 2 plus a lease word per page (FORMAT.md sections 3.2 and 7.6), created by Java's leases(true) before 4. */
 #define SHMIPC_LEASES_LAYOUT_VERSION 3
+/**
+ * Version 3 plus a sleepers word per page (FORMAT.md sections 3.2, 7.3 and 7.7: the leaseholder may write its pages
+ * without a compare-and-swap), created by Java's leases(true) since 2026-12-08.
+ */
+#define SHMIPC_SOLE_LAYOUT_VERSION 4
+/** Layout versions 3 and 4: page p's lease word is at 4096 + p * 128 + SHMIPC_LEASE_WORD_OFFSET (section 3.2). */
+#define SHMIPC_LEASE_WORD_OFFSET 8
+/** Layout version 4: page p's sleepers word is at 4096 + p * 128 + SHMIPC_SLEEPERS_WORD_OFFSET (section 3.2). */
+#define SHMIPC_SLEEPERS_WORD_OFFSET 16
 /** "SHMIPC\0\0" read as a little-endian 64-bit integer. */
 #define SHMIPC_MAGIC UINT64_C(0x00004350494D4853)
 #define SHMIPC_HEADER_LENGTH 4096
@@ -107,7 +125,7 @@ enum shmipc_error {
     /** A write through a handle inherited across fork(); open the segment again in the child. */
     SHMIPC_ERR_FORKED = -11,
     /**
-     * A write covered a page leased to another live process's exclusive writer (layout version 3, FORMAT.md
+     * A write covered a page leased to another live process's exclusive writer (layout versions 3 and 4, FORMAT.md
      * section 7.6); nothing was written. shmipc_error_page() and shmipc_error_slot() name the page and the
      * lease holder's owner slot [PageLeasedException].
      */
@@ -187,7 +205,10 @@ int shmipc_await_change(shmipc_segment *segment, int32_t page, uint64_t seen, in
 /** The raw lock word of page (for tools and tests); 0 for a page out of range. */
 uint64_t shmipc_lock_word(const shmipc_segment *segment, int32_t page);
 
-/** Whether the segment has lease words (layout version 3): 1 or 0. */
+/** The segment's layout version: SHMIPC_LAYOUT_VERSION, SHMIPC_LEASES_LAYOUT_VERSION or SHMIPC_SOLE_LAYOUT_VERSION. */
+int shmipc_layout_version(const shmipc_segment *segment);
+
+/** Whether the segment has lease words (layout versions 3 and 4): 1 or 0. */
 int shmipc_has_leases(const shmipc_segment *segment);
 
 /**
@@ -196,6 +217,12 @@ int shmipc_has_leases(const shmipc_segment *segment);
  * the page, or the next claimer of its slot, clears it.
  */
 int64_t shmipc_lease_holder(const shmipc_segment *segment, int32_t page);
+
+/**
+ * The sleepers word of page (for tools and tests, layout version 4): nonzero while a waiter may be asleep on the
+ * leased page (FORMAT.md section 7.3); always 0 in other versions or for a page out of range.
+ */
+int64_t shmipc_sleepers(const shmipc_segment *segment, int32_t page);
 
 /** The value of header counter index (0 to 7); 0 for an index out of range. */
 int64_t shmipc_counter(const shmipc_segment *segment, int index);

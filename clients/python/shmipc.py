@@ -1,4 +1,4 @@
-"""shmipc: a Python client of shm-ipc segments, layout versions 2 and 3 (docs/FORMAT.md).
+"""shmipc: a Python client of shm-ipc segments, layout versions 2, 3 and 4 (docs/FORMAT.md).
 
 Standard library only (Python 3.11+, Linux on x86-64 or aarch64). A segment is a file, by default
 /dev/shm/NAME, holding a header, one lock word per page and the data pages. Every read is a consistent snapshot
@@ -14,8 +14,9 @@ writer of the segment, in any process and any language (Java, C, Python)::
 How it is done, and why that is enough
 --------------------------------------
 * Lock words are read and written only through libatomic (``__atomic_load_8``, ``__atomic_store_8``,
-  ``__atomic_compare_exchange_8``, ``__atomic_fetch_add_8``, ``atomic_thread_fence``) called with ``ctypes``:
-  each is one 64-bit atomic instruction sequence on the shared mapping, with the C11 ordering FORMAT.md names.
+  ``__atomic_compare_exchange_8``, ``__atomic_exchange_8``, ``__atomic_fetch_add_8``, ``atomic_thread_fence``)
+  called with ``ctypes``: each is one 64-bit atomic instruction sequence on the shared mapping, with the C11
+  ordering FORMAT.md names.
   Never ``struct.unpack_from('<Q', ...)``: that copies byte by byte and can mix two values of a changing word.
   At import the module checks that libatomic's 8-byte operations are lock-free (a lock inside libatomic would be
   private to this process and protect nothing).
@@ -33,10 +34,15 @@ How it is done, and why that is enough
 * Owner slots: ``fcntl(F_OFD_SETLK)`` on the segment's descriptor, opened with ``O_CLOEXEC``. Each handle has
   its own slot. After ``os.fork()`` a child must not write through a handle it inherited (``write`` raises
   :class:`ForkedHandleError`): it opens the segment again.
-* Leases (layout version 3, FORMAT.md section 7.6): a segment a Java program created with ``leases(true)`` has a
-  lease word per page. This module reads such a segment as any other; its writes leave alone the pages whose lease
-  is held by another live process's exclusive writer (:class:`PageLeasedError`, nothing written), and void the
-  lease of a dead one. It never creates leased segments nor takes leases.
+* Leases (layout versions 3 and 4, FORMAT.md section 7.6): a segment a Java program created with ``leases(true)``
+  has a lease word per page. This module reads such a segment as any other; its writes leave alone the pages whose
+  lease is held by another live process's exclusive writer (:class:`PageLeasedError`, nothing written), and void
+  the lease of a dead one. It never creates leased segments nor takes leases.
+* Sleepers (layout version 4, FORMAT.md sections 3.2, 7.3 and 7.7: what Java's ``leases(true)`` creates since
+  2026-12-08): version 3 plus a sleepers word per page. A waiter on a leased page registers in the page's sleepers
+  word instead of setting W (the leaseholder may take and release the page with plain stores, which would erase
+  W), and sleeps on the futex word even while the page is held; this module wakes such sleepers whenever it frees
+  a leased page or voids a lease (a dead owner's recovery, a dead holder's lease).
 * Exceptions raised inside a write (``KeyboardInterrupt`` from a signal handler, a failing test hook) release
   every page the write holds before they propagate; the data copy is one C call, so it either happened whole or
   not at all.
@@ -62,16 +68,18 @@ __all__ = [
     "create", "open", "unlink", "Segment", "SharedMemoryError", "SegmentNotFoundError", "SegmentExistsError",
     "InvalidSegmentError", "SegmentNotReadyError", "SegmentAccessDeniedError", "SegmentIOError", "TornPageError",
     "LostOwnershipError", "NoFreeSlotError", "ForkedHandleError", "PageLeasedError", "LAYOUT_VERSION",
-    "LEASES_LAYOUT_VERSION", "COUNTERS",
+    "LEASES_LAYOUT_VERSION", "SOLE_LAYOUT_VERSION", "COUNTERS",
 ]
 
 # --------------------------------------------------------------------------------------------------------------
 # Layout (FORMAT.md section 3)
 # --------------------------------------------------------------------------------------------------------------
 
-LAYOUT_VERSION = 2  # the version this module creates; it reads and writes this one and LEASES_LAYOUT_VERSION
-LEASES_LAYOUT_VERSION = 3  # version 2 plus a lease word per page (sections 3.2 and 7.6), made by Java's leases(true)
-LEASE_WORD_OFFSET = 8  # layout version 3: page p's lease word is 8 bytes after its lock word, in the same entry
+LAYOUT_VERSION = 2  # the version this module creates; it reads, writes and waits on this one, 3 and 4
+LEASES_LAYOUT_VERSION = 3  # version 2 plus a lease word per page (sections 3.2 and 7.6)
+SOLE_LAYOUT_VERSION = 4  # version 3 plus a sleepers word per page (3.2, 7.3, 7.7), made by Java's leases(true)
+LEASE_WORD_OFFSET = 8  # layout versions 3 and 4: page p's lease word is 8 bytes after its lock word, in its entry
+SLEEPERS_WORD_OFFSET = 16  # layout version 4: page p's sleepers word is 16 bytes after its lock word, in its entry
 MAGIC = 0x00004350494D4853  # "SHMIPC\0\0", little-endian
 HEADER_LENGTH = 4096
 LOCK_STRIDE = 128
@@ -173,7 +181,7 @@ class ForkedHandleError(SharedMemoryError):
 
 
 class PageLeasedError(SharedMemoryError):
-    """A write covered a page leased to another live process's exclusive writer (layout version 3, FORMAT.md
+    """A write covered a page leased to another live process's exclusive writer (layout versions 3 and 4, FORMAT.md
     section 7.6); nothing was written [PageLeasedException]. ``.page``: the page; ``.holder_slot``: the lease
     holder's owner slot."""
 
@@ -222,6 +230,9 @@ _c_store.restype = None
 _c_cas = _atomic["__atomic_compare_exchange_8"]
 _c_cas.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int, ctypes.c_int]
 _c_cas.restype = ctypes.c_bool
+_c_exchange = _atomic["__atomic_exchange_8"]
+_c_exchange.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int]
+_c_exchange.restype = ctypes.c_uint64
 _c_fetch_add = _atomic["__atomic_fetch_add_8"]
 _c_fetch_add.argtypes = [ctypes.c_void_p, ctypes.c_uint64, ctypes.c_int]
 _c_fetch_add.restype = ctypes.c_uint64
@@ -456,7 +467,7 @@ def create(name, pages=1, page_size=DEFAULT_PAGE_SIZE, *, directory=None, mode=0
         header = mapping.mm
         struct.pack_into("<iiiiqqqqq", header, OFF_VERSION, LAYOUT_VERSION, HEADER_LENGTH, page_size, pages,
                          HEADER_LENGTH, _data_offset(pages), length, time.time_ns() // 1_000_000, os.getpid())
-        segment = Segment(name, path, mapping, page_size, pages, recovery_timeout, max_sleep, leases=False)
+        segment = Segment(name, path, mapping, page_size, pages, recovery_timeout, max_sleep, LAYOUT_VERSION)
         segment._claim_slot()
         # Publish: whoever loads the magic with acquire and sees it sees every field above.
         _c_store(mapping.base, MAGIC, _RELEASE)
@@ -539,8 +550,7 @@ def open(name, *, directory=None, init_timeout=DEFAULT_INIT_TIMEOUT, recovery_ti
         if isinstance(ex, OSError):
             raise _io_error(ex, f"cannot open {where}") from None
         raise
-    segment = Segment(name, path, mapping, page_size, page_count, recovery_timeout, max_sleep,
-                      leases=version == LEASES_LAYOUT_VERSION)
+    segment = Segment(name, path, mapping, page_size, page_count, recovery_timeout, max_sleep, version)
     try:
         segment._claim_slot()
     except BaseException:
@@ -582,12 +592,13 @@ def _await_header(fd, init_ns, init_timeout, where):
 def _validate_header(h, actual_length, where):
     version, header_length, page_size, page_count = struct.unpack_from("<iiii", h, OFF_VERSION)
     if version == 1:
-        raise InvalidSegmentError(f"{where} has layout version 1; this library reads version {LAYOUT_VERSION} and "
-                                  f"{LEASES_LAYOUT_VERSION}: recreate the segment")
-    if version not in (LAYOUT_VERSION, LEASES_LAYOUT_VERSION):
+        raise InvalidSegmentError(f"{where} has layout version 1; this library reads version {LAYOUT_VERSION}, "
+                                  f"{LEASES_LAYOUT_VERSION} and {SOLE_LAYOUT_VERSION}: recreate the segment")
+    if version not in (LAYOUT_VERSION, LEASES_LAYOUT_VERSION, SOLE_LAYOUT_VERSION):
         raise InvalidSegmentError(f"{where} has layout version {version}; this library reads version "
-                                  f"{LAYOUT_VERSION} and {LEASES_LAYOUT_VERSION} ({LEASES_LAYOUT_VERSION} is "
-                                  f"{LAYOUT_VERSION} with lease words)")
+                                  f"{LAYOUT_VERSION}, {LEASES_LAYOUT_VERSION} and {SOLE_LAYOUT_VERSION} "
+                                  f"({LEASES_LAYOUT_VERSION} is {LAYOUT_VERSION} with lease words, "
+                                  f"{SOLE_LAYOUT_VERSION} is {LEASES_LAYOUT_VERSION} with sleepers words)")
     if header_length != HEADER_LENGTH:
         raise InvalidSegmentError(f"{where} has header length {header_length}, expected {HEADER_LENGTH}")
     problem = _geometry_problem(page_size, page_count)
@@ -634,7 +645,8 @@ class Segment:
     later calls raise ValueError). The mapping and the descriptor, and with it the owner slot, are released when
     the handle is closed and no call is using them."""
 
-    def __init__(self, name, path, mapping, page_size, page_count, recovery_timeout, max_sleep, leases=False):
+    def __init__(self, name, path, mapping, page_size, page_count, recovery_timeout, max_sleep,
+                 layout_version=LAYOUT_VERSION):
         self.name = name
         self.path = path
         self.page_size = page_size
@@ -643,7 +655,11 @@ class Segment:
         self.data_offset = _data_offset(page_count)
         self.file_length = self.data_offset + self.capacity
         self.owner_slot = 0
-        self.leases = leases  # layout version 3: every lock-table entry has a lease word (sections 3.2, 7.6)
+        self.layout_version = layout_version  # 2, 3 or 4 (section 3.1)
+        # layout versions 3 and 4: every lock-table entry has a lease word (sections 3.2, 7.6)
+        self.leases = layout_version in (LEASES_LAYOUT_VERSION, SOLE_LAYOUT_VERSION)
+        # layout version 4: and a sleepers word (sections 3.2, 7.3, 7.7)
+        self._sleepers = layout_version == SOLE_LAYOUT_VERSION
         self._mapping = mapping
         self._page_shift = page_size.bit_length() - 1
         self._recovery_ns = _check_seconds(recovery_timeout, "recovery_timeout")
@@ -699,7 +715,10 @@ class Segment:
 
     def _recover_slot(self, slot):
         """Having just claimed `slot`, release as torn every page still held by its dead previous holder; then, in
-        layout version 3, clear every lease word naming that slot (its leases died with it)."""
+        layout versions 3 and 4, clear every lease word naming that slot (its leases died with it). In layout version
+        4 each page released wakes the page's registered sleepers after its CAS (section 7.7). Each lease cleared
+        wakes them too, but that changes no lock word, so a sleeper that registers too late for the wake's load may
+        sleep until its bounded timeout (sections 7.3, 7.7): harmless, not relied on."""
         base = self._mapping.base
         for page in range(self.page_count):
             address = base + HEADER_LENGTH + page * LOCK_STRIDE
@@ -710,11 +729,14 @@ class Segment:
                     self._count(base, OWNER_RECOVERIES)
                     if w & WAITERS:
                         _futex_wake(address)
+                    self._wake_sleepers(address)
                     break
         if not self.leases:
             return
         for page in range(self.page_count):
-            _cas(base + HEADER_LENGTH + page * LOCK_STRIDE + LEASE_WORD_OFFSET, slot, 0)
+            address = base + HEADER_LENGTH + page * LOCK_STRIDE
+            if _cas(address + LEASE_WORD_OFFSET, slot, 0)[0]:
+                self._wake_sleepers(address)
 
     def _slot_is_dead(self, fd, slot):
         try:
@@ -755,7 +777,20 @@ class Segment:
         """Section 7.3, sleep(). Sets W with a compare-and-swap if clear (if that fails the word changed: returns the
         new value, no sleep); then sleeps in FUTEX_WAIT at most timeout_ns and returns the reloaded word. W is never
         set on a held word (its holder may release it with a plain store, which would erase W): the waiter backs off
-        instead and returns the reloaded word."""
+        instead and returns the reloaded word.
+
+        In layout version 4 a waiter on a leased page never sets W (its sole writer takes and releases it with plain
+        stores, section 7.7): it registers in the page's sleepers word with an exchange (a full barrier), reloads the
+        word, and sleeps on it if it is still `w`, held or not; the sole writer's release, after a full fence, sees
+        the registration and wakes."""
+        if self._sleepers and _load_acquire(address + LEASE_WORD_OFFSET) != 0:
+            _c_exchange(address + SLEEPERS_WORD_OFFSET, 1, _SEQ_CST)
+            current = _c_load(address, _SEQ_CST)
+            if current != w:
+                return current  # changed: look again, no sleep
+            self._count(base, SLEEPS)
+            _futex_wait(address, w & MASK32, min(timeout_ns, self._max_sleep_ns))
+            return _load_acquire(address)
         if not w & WAITERS:
             if w & HELD:
                 time.sleep(min(timeout_ns, self._max_sleep_ns, LEASE_BACKOFF_NS) / 1e9)
@@ -767,6 +802,20 @@ class Segment:
         self._count(base, SLEEPS)
         _futex_wait(address, w & MASK32, min(timeout_ns, self._max_sleep_ns))
         return _load_acquire(address)
+
+    def _wake_sleepers(self, address):
+        """Section 7.7, wake_sleepers(p): in layout version 4, after this process changed the lock word of a page
+        that was (or may have been) leased: freed it, or took it after voiding its lease. A full fence (that change
+        of the lock word comes before the load of the sleepers word; with the waiter's exchange-then-load of the
+        lock word, one of the two sees the other), then wake the registered sleepers of the lock word at
+        `address`."""
+        if not self._sleepers:
+            return
+        _c_fence(_SEQ_CST)
+        sleepers = address + SLEEPERS_WORD_OFFSET
+        if _c_load(sleepers, _RELAXED) != 0:
+            _c_store(sleepers, 0, _RELAXED)
+            _futex_wake(address)
 
     def _await_page(self, mapping, page, w, writer, intent=None, index=0):
         """Waits while `page` is held (section 10). Returns (word, took): the first free word seen; or, when the
@@ -807,6 +856,9 @@ class Segment:
                     swapped, current = _cas(address, w, new)
                     if swapped:
                         self._count(base, OWNER_RECOVERIES)
+                        # layout version 4: the dead holder may have been the page's sole writer; its sleepers, asleep
+                        # on the word just replaced, wake and look at the page as it now is (section 7.7)
+                        self._wake_sleepers(address)
                         if writer:
                             return new, True  # W, if set, stays: this writer's release clears it and wakes
                         if w & WAITERS:
@@ -868,13 +920,15 @@ class Segment:
             raise LostOwnershipError(self.name, lost)
 
     def _lock_page(self, mapping, page, intent, index):
-        """Takes `page` for this write (section 7.1) and returns the word it set; in layout version 3, raises
+        """Takes `page` for this write (section 7.1) and returns the word it set; in layout versions 3 and 4, raises
         PageLeasedError holding nothing (a page taken over from a dead holder and then found leased is given back
-        torn, as a failed write's)."""
+        torn, as a failed write's). In layout version 4, if this write voided a dead holder's lease it wakes the
+        page's sleepers after the compare-and-swap that finally takes the page (section 7.7)."""
         base = mapping.base
         address = base + HEADER_LENGTH + page * LOCK_STRIDE
         w = _load_acquire(address)
         contended = False
+        voided = False  # this write voided a dead holder's lease of `page` (section 7.6)
         while True:
             if w & HELD:
                 if not contended:
@@ -882,39 +936,56 @@ class Segment:
                     self._count(base, WRITE_CONTENDED)
                 w, took = self._await_page(mapping, page, w, True, intent, index)
                 if took:
-                    if self.leases:  # after a take-over (section 10): the same check
+                    if self.leases:  # after a take-over (section 10): the same check; its CAS took the page already
                         try:
-                            self._check_lease(mapping, page)
+                            voided = self._check_lease(mapping, page) or voided
                         except PageLeasedError:
                             self._release_page(base, page, w, False, False)  # T, set by the take-over, stays
+                            self._wake_sleepers(address)  # a leased page freed (section 7.7)
                             intent[0] = None
                             raise
+                        if voided:
+                            self._wake_sleepers(address)  # the lease voided, the page taken (section 7.7)
                     return w
                 continue
             if self.leases:
                 intent[0] = None  # no compare-and-swap of this write can be in flight on this page
-                self._check_lease(mapping, page)
+                try:
+                    voided = self._check_lease(mapping, page) or voided
+                except PageLeasedError:
+                    # a lease granted since this write voided one: the grant changed the lock word (this write's
+                    # CAS failed on it), so the wake, harmless, still follows a change of the word
+                    if voided:
+                        self._wake_sleepers(address)
+                    raise
             new = ((w & ~OWNER_MASK) + ONE) & MASK64 | self.owner_slot
             intent[0] = (index, new)
             swapped, w = _cas(address, w, new)
             if swapped:
+                # section 7.7: the wake follows the take's change of the lock word, never the voiding alone; a
+                # waiter that registers too late for this load then finds its word changed and does not sleep
+                if voided:
+                    self._wake_sleepers(address)
                 return new
             if not contended:
                 contended = True
                 self._count(base, WRITE_CONTENDED)
 
     def _check_lease(self, mapping, page):
-        """Section 7.6, layout version 3, before the compare-and-swap that takes free `page` (its word loaded before
-        this call): raises PageLeasedError for a page leased to another live process (the page untouched); voids the
-        lease of a dead one. The take's compare-and-swap from the word loaded before fails if a lease was granted
-        since then."""
+        """Section 7.6, layout versions 3 and 4, before the compare-and-swap that takes free `page` (its word loaded
+        before this call): raises PageLeasedError for a page leased to another live process (the page untouched);
+        voids the lease of a dead one, and then returns True (else False). The take's compare-and-swap from the word
+        loaded before fails if a lease was granted since then. In layout version 4 the caller wakes the page's
+        sleepers after the compare-and-swap that then takes the page (section 7.7), not here: only a change of the
+        lock word makes a waiter that registers too late for the wake's load find its word changed, and voiding the
+        lease changes none."""
         address = mapping.base + HEADER_LENGTH + page * LOCK_STRIDE + LEASE_WORD_OFFSET
         holder = _load_acquire(address)
         if holder == 0 or holder == self.owner_slot:
-            return
+            return False
         if not self._lease_holder_is_dead(mapping.fd, holder):
             raise PageLeasedError(self.name, page, holder)
-        _cas(address, holder, 0)  # a dead process's lease is void
+        return _cas(address, holder, 0)[0]  # a dead process's lease is void
 
     def _lease_holder_is_dead(self, fd, holder):
         """A value outside 1..16383 names no slot a process can hold."""
@@ -1102,6 +1173,14 @@ class Segment:
         if not self.leases:
             return 0
         return _load_acquire(self._use().base + HEADER_LENGTH + page * LOCK_STRIDE + LEASE_WORD_OFFSET)
+
+    def sleepers(self, page):
+        """The sleepers word of `page` (for tools and tests, layout version 4): nonzero while a waiter may be asleep
+        on the leased page (FORMAT.md section 7.3); always 0 in other versions."""
+        self._check_page(page)
+        if not self._sleepers:
+            return 0
+        return _load_acquire(self._use().base + HEADER_LENGTH + page * LOCK_STRIDE + SLEEPERS_WORD_OFFSET)
 
     def counter(self, index):
         """The value of header counter `index` (0 to 7; names in COUNTERS)."""

@@ -7,7 +7,7 @@
  *   open     DIR NAME INIT_MS [allow-foreign]      open; print "OK pageSize=.. pageCount=.. slot=S"
  *   info     DIR NAME                              print "pageSize=.. pageCount=.. dataOffset=.. fileLength=.." and
  *                                                  a line "versions=v0,v1,..."; for a segment with lease words
- *                                                  (layout version 3) a third line "leases=h0,h1,..." (each
+ *                                                  (layout versions 3, 4) a third line "leases=h0,h1,..." (each
  *                                                  page's lease holder slot, 0 for none)
  *   fill     DIR NAME OFFSET LENGTH BYTE [REC_MS]  one write of LENGTH bytes of value BYTE (recovery timeout
  *                                                  REC_MS, default 1000); print "OK"
@@ -26,7 +26,7 @@
  *
  * Failures print "ERROR <kind> <message>" and exit with 3; kind is one of arg, not-found, exists, invalid,
  * not-ready, access, io, torn, lost, no-slot, forked, leased. A torn page prints "ERROR torn page=P <message>"; a
- * write refused because a page is leased to another live process's exclusive writer (layout version 3) prints
+ * write refused because a page is leased to another live process's exclusive writer (layout versions 3, 4) prints
  * "ERROR leased page=P slot=S <message>", S the lease holder's owner slot.
  *
  * The stress pattern: word i of the range holds value + i * STEP (modulo 2^64), value = ID << 48 | sequence. A

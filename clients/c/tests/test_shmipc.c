@@ -1,7 +1,8 @@
 /*
  * Unit tests of the C client: life cycle, validation of hostile files, the lock protocol under concurrent threads,
  * dead-owner recovery after SIGKILL (by waiting readers and writers, and by slot claim), lost ownership, the W
- * bit and futex wake-ups, fork and O_CLOEXEC, page leases of layout version 3. Run by `make test` and
+ * bit and futex wake-ups, fork and O_CLOEXEC, page leases of layout version 3, and of version 4 with its sleepers
+ * words (a waiter on a leased page registers there, a sole writer or a recovery wakes it). Run by `make test` and
  * scripts/test-clients.sh, as root or not.
  * Prints one line per test and exits non-zero if any check failed.
  */
@@ -13,6 +14,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -337,10 +340,12 @@ static void test_hostile_files(void)
     shmipc_close(s);
 
     patched("magic", 0, 8, 0x4E4F545345474D54, SHMIPC_ERR_INVALID, "magic");
-    patched("v1", 8, 4, 1, SHMIPC_ERR_INVALID, "layout version 1; this library reads version 2 and 3: recreate");
-    patched("v4", 8, 4, 4, SHMIPC_ERR_INVALID, "layout version 4; this library reads version 2 and 3");
-    patched("v0", 8, 4, 0, SHMIPC_ERR_INVALID, "layout version 0; this library reads version 2 and 3");
-    patched("vneg", 8, 4, -3, SHMIPC_ERR_INVALID, "layout version -3; this library reads version 2 and 3");
+    patched("v1", 8, 4, 1, SHMIPC_ERR_INVALID, "layout version 1; this library reads version 2, 3 and 4: recreate");
+    patched("v5", 8, 4, 5, SHMIPC_ERR_INVALID,
+            "layout version 5; this library reads version 2, 3 and 4 (3 is 2 with lease words, 4 is 3 with sleepers "
+            "words)");
+    patched("v0", 8, 4, 0, SHMIPC_ERR_INVALID, "layout version 0; this library reads version 2, 3 and 4");
+    patched("vneg", 8, 4, -3, SHMIPC_ERR_INVALID, "layout version -3; this library reads version 2, 3 and 4");
     patched("hlen", 12, 4, 8192, SHMIPC_ERR_INVALID, "8192");
     patched("psize", 16, 4, 1000, SHMIPC_ERR_INVALID, "1000");
     patched("psmall", 16, 4, 32, SHMIPC_ERR_INVALID, "32");
@@ -721,19 +726,27 @@ static void test_release_keeps_a_waiters_bit_benign_and_detects_lost_ownership(v
 /* ---------------------------------------------------------------------------------------------------------- */
 
 /*
- * A layout-version-3 segment as a Java program with leases(true) makes it: a fresh version-2 file whose version
- * field says 3 (the lease words, bytes 8 to 15 of each lock-table entry, start at 0, as in a new version-3 file).
- * The creating handle is closed, so the handles the tests open see version 3.
+ * A layout-version-3 (or 4) segment as a Java program with leases(true) makes it: a fresh version-2 file whose
+ * version field says 3 (or 4; the lease words, bytes 8 to 15 of each lock-table entry, and the sleepers words, bytes
+ * 16 to 23, start at 0, as in a new file of that version). The creating handle is closed, so the handles the tests
+ * open see the new version.
  */
-static void make_leased(const char *name, int32_t pages, int32_t page_size)
+static void make_version(const char *name, int32_t pages, int32_t page_size, int32_t version)
 {
+    shmipc_unlink(name, dir); /* the same case runs for version 3 and for version 4 */
     shmipc_segment *creator = create_seg(name, pages, page_size);
     shmipc_close(creator);
     size_t len;
     unsigned char *m = map_file(name, &len);
-    int32_t version = 3;
     memcpy(m + 8, &version, 4);
     munmap(m, len);
+}
+
+static int32_t lease_version = SHMIPC_LEASES_LAYOUT_VERSION; /* what make_leased makes: 3, or 4 for a _v4 case */
+
+static void make_leased(const char *name, int32_t pages, int32_t page_size)
+{
+    make_version(name, pages, page_size, lease_version);
 }
 
 static _Atomic uint64_t *lease_at(unsigned char *map, int page)
@@ -876,6 +889,28 @@ static void test_claiming_a_dead_slot_clears_its_leases(void)
     shmipc_close(keep);
 }
 
+/* The lease rules of layout version 3 hold unchanged in version 4 (FORMAT.md: version 4 is version 3 plus one word). */
+static void test_a_page_leased_to_a_live_process_is_refused_untouched_v4(void)
+{
+    lease_version = SHMIPC_SOLE_LAYOUT_VERSION;
+    test_a_page_leased_to_a_live_process_is_refused_untouched();
+    lease_version = SHMIPC_LEASES_LAYOUT_VERSION;
+}
+
+static void test_a_dead_processs_lease_is_cleared_by_the_next_writer_v4(void)
+{
+    lease_version = SHMIPC_SOLE_LAYOUT_VERSION;
+    test_a_dead_processs_lease_is_cleared_by_the_next_writer();
+    lease_version = SHMIPC_LEASES_LAYOUT_VERSION;
+}
+
+static void test_claiming_a_dead_slot_clears_its_leases_v4(void)
+{
+    lease_version = SHMIPC_SOLE_LAYOUT_VERSION;
+    test_claiming_a_dead_slot_clears_its_leases();
+    lease_version = SHMIPC_LEASES_LAYOUT_VERSION;
+}
+
 static void test_a_page_taken_over_and_found_leased_is_given_back_torn(void)
 {
     make_leased("lease-over", 2, 4096);
@@ -960,6 +995,263 @@ static void test_waiters_never_set_w_on_a_held_page(void)
     munmap(m, len);
     shmipc_close(waiter);
     shmipc_close(holder);
+}
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Layout version 4: sleepers words and sole writers (FORMAT.md sections 3.2, 7.3 and 7.7)                      */
+/* ---------------------------------------------------------------------------------------------------------- */
+
+static _Atomic uint64_t *sleepers_at(unsigned char *map, int page)
+{
+    return (_Atomic uint64_t *)(map + 4096 + page * 128 + SHMIPC_SLEEPERS_WORD_OFFSET);
+}
+
+static void nap_us(long us)
+{
+    struct timespec t = {us / 1000000, (us % 1000000) * 1000};
+    nanosleep(&t, NULL);
+}
+
+/* A handle whose waits end early only by a FUTEX_WAKE: one sleep may last 60 s, a liveness probe comes after 60 s. */
+static shmipc_segment *open_sleepy(const char *name)
+{
+    shmipc_options o = opts();
+    o.max_sleep_us = 60000000;
+    o.recovery_timeout_ms = 60000;
+    shmipc_segment *s = NULL;
+    CHECK_RC(shmipc_open(name, &o, &s), SHMIPC_OK);
+    if (s == NULL) exit(1);
+    return s;
+}
+
+static void test_v4_segment_opens_reads_and_writes_unleased_pages(void)
+{
+    make_version("v4", 2, 4096, SHMIPC_SOLE_LAYOUT_VERSION);
+    shmipc_segment *a = open_seg("v4", 1000);
+    CHECK(shmipc_layout_version(a) == 4, "layout version %d", shmipc_layout_version(a));
+    CHECK(shmipc_has_leases(a), "a version-4 segment has lease words");
+    CHECK(shmipc_lease_holder(a, 0) == 0 && shmipc_lease_holder(a, 1) == 0, "no page leased");
+    CHECK(shmipc_sleepers(a, 0) == 0 && shmipc_sleepers(a, 1) == 0, "no sleepers");
+    unsigned char buf[8192];
+    memset(buf, 0x41, sizeof buf);
+    CHECK_RC(shmipc_write(a, 0, buf, sizeof buf), SHMIPC_OK);
+    memset(buf, 0, sizeof buf);
+    CHECK_RC(shmipc_read(a, 0, buf, sizeof buf), SHMIPC_OK);
+    CHECK(buf[0] == 0x41 && buf[8191] == 0x41, "read back");
+    uint64_t v = 0;
+    shmipc_version(a, 1, &v);
+    CHECK(v == 1, "version %llu", (unsigned long long)v);
+    CHECK(shmipc_lock_word(a, 0) == (UINT64_C(2) << 16), "released: %#llx", (unsigned long long)shmipc_lock_word(a, 0));
+    CHECK(shmipc_lease_holder(a, 0) == 0 && shmipc_sleepers(a, 0) == 0, "a write leases nothing, registers nothing");
+    /* A waiter on an unleased page of a version-4 segment uses W, as in version 2. */
+    shmipc_segment *b = open_sleepy("v4");
+    CHECK(shmipc_layout_version(b) == 4, "reopened: %d", shmipc_layout_version(b));
+    shmipc_close(b);
+    shmipc_segment *v2 = create_seg("v4-v2", 1, 64);
+    CHECK(shmipc_layout_version(v2) == 2 && shmipc_sleepers(v2, 0) == 0, "this client creates version 2");
+    shmipc_close(v2);
+    shmipc_close(a);
+}
+
+struct sole_waiter {
+    shmipc_segment *seg;
+    int kind; /* 0: await_change(page, seen), 1: read one byte of page */
+    int32_t page;
+    uint64_t seen;
+    int rc;
+    uint64_t version;
+    unsigned char byte;
+    atomic_int done;
+};
+
+static void *sole_wait_thread(void *p)
+{
+    struct sole_waiter *a = p;
+    if (a->kind == 0) a->rc = shmipc_await_change(a->seg, a->page, a->seen, INT64_C(60000000000), &a->version);
+    else a->rc = shmipc_read(a->seg, (int64_t)a->page * shmipc_page_size(a->seg), &a->byte, 1);
+    atomic_store(&a->done, 1);
+    return NULL;
+}
+
+/* Samples a lock word until told to stop, OR-ing every value seen: did any waiter ever set W on it? */
+struct word_watch {
+    _Atomic uint64_t *word;
+    atomic_int stop;
+    uint64_t seen;
+    long samples;
+};
+
+static void *watch_thread(void *p)
+{
+    struct word_watch *a = p;
+    while (!atomic_load(&a->stop)) {
+        a->seen |= atomic_load(a->word);
+        a->samples++;
+        nap_us(50);
+    }
+    return NULL;
+}
+
+/* Waits (at most 10 s) until page's sleepers word is 1 and at least `sleeps` sleeps were counted. */
+static int await_sleepers(shmipc_segment *seg, _Atomic uint64_t *sleepers, int64_t sleeps)
+{
+    for (int i = 0; i < 10000; i++) {
+        if (atomic_load(sleepers) == 1 && shmipc_counter(seg, SHMIPC_COUNTER_SLEEPS) >= sleeps) return 1;
+        nap_us(1000);
+    }
+    return 0;
+}
+
+/* A sole writer (FORMAT.md 7.7), as Java's ExclusiveWriter on JDK 22+ writes a page it holds the lease of. */
+static uint64_t sole_take(_Atomic uint64_t *lock, uint64_t even, uint64_t own)
+{
+    uint64_t held = ((even & ~(SHMIPC_OWNER_MASK | SHMIPC_WAITERS_BIT)) + SHMIPC_SEQ_ONE) | own;
+    atomic_store_explicit(lock, held, memory_order_relaxed);  /* a plain store: no compare-and-swap */
+    atomic_thread_fence(memory_order_release);                  /* the odd word before any byte of the data */
+    return held;
+}
+
+static uint64_t sole_release(_Atomic uint64_t *lock, _Atomic uint64_t *sleepers, uint64_t held, unsigned char *data,
+                             size_t n, unsigned char value)
+{
+    memset(data, value, n);
+    uint64_t even = (held & ~(SHMIPC_OWNER_MASK | SHMIPC_WAITERS_BIT | SHMIPC_TORN_BIT)) + SHMIPC_SEQ_ONE;
+    atomic_store_explicit(lock, even, memory_order_release);   /* the data before the even word */
+    atomic_thread_fence(memory_order_seq_cst);                  /* the even word before the sleepers' load */
+    if (atomic_load_explicit(sleepers, memory_order_relaxed) != 0) {
+        atomic_store_explicit(sleepers, 0, memory_order_relaxed);
+        syscall(SYS_futex, (uint32_t *)(void *)lock, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    }
+    return even;
+}
+
+static void test_v4_waiters_on_a_leased_page_register_as_sleepers_and_the_sole_writer_wakes_them(void)
+{
+    make_version("sole-wait", 1, 64, SHMIPC_SOLE_LAYOUT_VERSION);
+    shmipc_segment *holder = open_seg("sole-wait", 1000); /* the leaseholder: a live slot */
+    shmipc_segment *waiter = open_sleepy("sole-wait");
+    size_t len;
+    unsigned char *m = map_file("sole-wait", &len);
+    unsigned char *data = m + shmipc_data_offset(waiter);
+    uint64_t own = (uint64_t)shmipc_owner_slot(holder);
+    _Atomic uint64_t *lock = word_at(m, 0), *sleepers = sleepers_at(m, 0);
+    atomic_store(lease_at(m, 0), own);
+    struct word_watch watch = {lock, 0, 0, 0};
+    pthread_t watcher;
+    pthread_create(&watcher, NULL, watch_thread, &watch);
+    uint64_t even = atomic_load(lock);
+
+    /* 1. await_change on the leased page, free and idle: the waiter registers and sleeps on the free word. */
+    struct sole_waiter a = {waiter, 0, 0, 0, 99, 0, 0, 0};
+    pthread_t ta;
+    pthread_create(&ta, NULL, sole_wait_thread, &a);
+    CHECK(await_sleepers(waiter, sleepers, 1), "the waiter registered (sleepers %llu) and slept (%lld sleeps)",
+          (unsigned long long)atomic_load(sleepers), (long long)shmipc_counter(waiter, SHMIPC_COUNTER_SLEEPS));
+    nap_us(20000);
+    CHECK(atomic_load(sleepers) == 1 && !atomic_load(&a.done), "asleep, registered: sleepers %llu",
+          (unsigned long long)atomic_load(sleepers));
+    CHECK(atomic_load(lock) == even, "no W on the leased page: %#llx", (unsigned long long)atomic_load(lock));
+    int64_t woken = monotonic_ms();
+    even = sole_release(lock, sleepers, sole_take(lock, even, own), data, 64, 0x5A);
+    pthread_join(ta, NULL);
+    /* Not a performance figure: without the wake the waiter would return only after its 60 s sleep. */
+    CHECK(monotonic_ms() - woken < 30000, "woken by the sole writer's FUTEX_WAKE, not by its 60 s timeout");
+    CHECK(a.rc == SHMIPC_OK && a.version == 1, "await_change: %d version %llu", a.rc, (unsigned long long)a.version);
+    CHECK(atomic_load(sleepers) == 0, "the sole writer cleared the sleepers word");
+
+    /* 2. A reader and await_change on the page while the sole writer holds it: both sleep on the held word. */
+    uint64_t held = sole_take(lock, even, own);
+    int64_t sleeps = shmipc_counter(waiter, SHMIPC_COUNTER_SLEEPS);
+    struct sole_waiter b = {waiter, 1, 0, 0, 99, 0, 0, 0}, c = {waiter, 0, 0, 1, 99, 0, 0, 0};
+    pthread_t tb, tc;
+    pthread_create(&tb, NULL, sole_wait_thread, &b);
+    pthread_create(&tc, NULL, sole_wait_thread, &c);
+    CHECK(await_sleepers(waiter, sleepers, sleeps + 2), "both registered (sleepers %llu) and slept (%lld sleeps)",
+          (unsigned long long)atomic_load(sleepers), (long long)shmipc_counter(waiter, SHMIPC_COUNTER_SLEEPS));
+    nap_us(20000);
+    CHECK(atomic_load(sleepers) == 1 && !atomic_load(&b.done) && !atomic_load(&c.done), "asleep, registered");
+    CHECK(atomic_load(lock) == held, "no W on the held leased page: %#llx", (unsigned long long)atomic_load(lock));
+    woken = monotonic_ms();
+    even = sole_release(lock, sleepers, held, data, 64, 0x6B);
+    pthread_join(tb, NULL);
+    pthread_join(tc, NULL);
+    CHECK(monotonic_ms() - woken < 30000, "woken by the sole writer's FUTEX_WAKE, not by their 60 s timeouts");
+    CHECK(b.rc == SHMIPC_OK && b.byte == 0x6B, "read: %d byte %#x", b.rc, b.byte);
+    CHECK(c.rc == SHMIPC_OK && c.version == 2, "await_change: %d version %llu", c.rc, (unsigned long long)c.version);
+    CHECK(atomic_load(sleepers) == 0, "the sole writer cleared the sleepers word");
+
+    atomic_store(&watch.stop, 1);
+    pthread_join(watcher, NULL);
+    CHECK(watch.samples > 0 && !(watch.seen & SHMIPC_WAITERS_BIT), "W never seen in %ld samples", watch.samples);
+    CHECK(atomic_load(lock) == even && even == (UINT64_C(4) << 16), "the sole writer's word: %#llx",
+          (unsigned long long)atomic_load(lock));
+    CHECK(shmipc_counter(waiter, SHMIPC_COUNTER_OWNER_RECOVERIES) == 0, "no recovery");
+    munmap(m, len);
+    shmipc_close(waiter);
+    shmipc_close(holder);
+}
+
+static void test_v4_recoveries_and_voided_leases_wake_the_sleepers(void)
+{
+    make_version("sole-dead", 3, 64, SHMIPC_SOLE_LAYOUT_VERSION);
+    shmipc_segment *waiter = open_sleepy("sole-dead");
+    shmipc_segment *recoverer = open_seg("sole-dead", 50);
+    shmipc_segment *gone = open_seg("sole-dead", 1000);
+    uint64_t dead = (uint64_t)shmipc_owner_slot(gone);
+    shmipc_close(gone); /* its slot's lock is gone: a sole writer that died */
+    size_t len;
+    unsigned char *m = map_file("sole-dead", &len);
+    for (int p = 0; p < 3; p++) atomic_store(lease_at(m, p), dead);
+    atomic_store(word_at(m, 0), SHMIPC_SEQ_ONE | dead); /* pages 0 and 1: held by the dead sole writer */
+    atomic_store(word_at(m, 1), SHMIPC_SEQ_ONE | dead);
+    struct sole_waiter w0 = {waiter, 1, 0, 0, 99, 0, 0, 0}, w1 = {waiter, 1, 1, 0, 99, 0, 0, 0},
+                       w2 = {waiter, 0, 2, 0, 99, 0, 0, 0};
+    pthread_t t0, t1, t2;
+    pthread_create(&t0, NULL, sole_wait_thread, &w0);
+    pthread_create(&t1, NULL, sole_wait_thread, &w1);
+    pthread_create(&t2, NULL, sole_wait_thread, &w2);
+    CHECK(await_sleepers(waiter, sleepers_at(m, 0), 3) && await_sleepers(waiter, sleepers_at(m, 1), 3) &&
+              await_sleepers(waiter, sleepers_at(m, 2), 3),
+          "the three waiters registered and slept");
+
+    /* Section 10: a reader finds page 0's holder dead and releases it torn; the sleeper there wakes. */
+    int64_t woken = monotonic_ms();
+    unsigned char byte;
+    CHECK_RC(shmipc_read(recoverer, 0, &byte, 1), SHMIPC_ERR_TORN);
+    pthread_join(t0, NULL);
+    CHECK(monotonic_ms() - woken < 30000, "woken by the recovery, not by its 60 s timeout");
+    CHECK(w0.rc == SHMIPC_ERR_TORN, "the sleeper's read: %d", w0.rc);
+    CHECK(atomic_load(sleepers_at(m, 0)) == 0, "sleepers cleared");
+
+    /* Section 7.6: a writer voids page 2's dead lease; the sleeper there (no W: the page was leased) wakes. The
+       wake follows the take's compare-and-swap (section 7.7): once the write returns the sleepers word is 0. */
+    woken = monotonic_ms();
+    CHECK_RC(shmipc_write(recoverer, 2 * 64, "x", 1), SHMIPC_OK);
+    CHECK(atomic_load(sleepers_at(m, 2)) == 0, "the voiding write cleared the sleepers word: %llu",
+          (unsigned long long)atomic_load(sleepers_at(m, 2)));
+    pthread_join(t2, NULL);
+    CHECK(monotonic_ms() - woken < 30000, "woken by the voiding, not by its 60 s timeout");
+    CHECK(w2.rc == SHMIPC_OK && w2.version == 1, "await_change: %d version %llu", w2.rc,
+          (unsigned long long)w2.version);
+    CHECK(atomic_load(lease_at(m, 2)) == 0, "the dead lease voided");
+    CHECK(!atomic_load(&w1.done), "page 1's sleeper still asleep");
+
+    /* Section 9: a new handle claims the dead slot, releases page 1 torn and clears its leases; the sleeper wakes,
+       by the release's change of the lock word (clearing a lease alone changes none, and may leave a sleeper
+       asleep until its bounded timeout: not relied on here). */
+    woken = monotonic_ms();
+    shmipc_segment *fresh = open_seg("sole-dead", 1000);
+    CHECK(shmipc_owner_slot(fresh) == (int)dead, "claimed slot %d, the dead one was %d", shmipc_owner_slot(fresh),
+          (int)dead);
+    pthread_join(t1, NULL);
+    CHECK(monotonic_ms() - woken < 30000, "woken by the claim, not by its 60 s timeout");
+    CHECK(w1.rc == SHMIPC_ERR_TORN, "the sleeper's read: %d", w1.rc);
+    CHECK(atomic_load(sleepers_at(m, 1)) == 0 && atomic_load(lease_at(m, 0)) == 0 && atomic_load(lease_at(m, 1)) == 0,
+          "sleepers and leases cleared");
+    munmap(m, len);
+    shmipc_close(fresh);
+    shmipc_close(recoverer);
+    shmipc_close(waiter);
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -1065,6 +1357,12 @@ int main(void)
     RUN(test_claiming_a_dead_slot_clears_its_leases);
     RUN(test_a_page_taken_over_and_found_leased_is_given_back_torn);
     RUN(test_waiters_never_set_w_on_a_held_page);
+    RUN(test_v4_segment_opens_reads_and_writes_unleased_pages);
+    RUN(test_a_page_leased_to_a_live_process_is_refused_untouched_v4);
+    RUN(test_a_dead_processs_lease_is_cleared_by_the_next_writer_v4);
+    RUN(test_claiming_a_dead_slot_clears_its_leases_v4);
+    RUN(test_v4_waiters_on_a_leased_page_register_as_sleepers_and_the_sole_writer_wakes_them);
+    RUN(test_v4_recoveries_and_voided_leases_wake_the_sleepers);
     RUN(test_closing_one_handle_keeps_the_others_slot);
     RUN(test_descriptor_is_close_on_exec);
     RUN(test_forked_child_cannot_write_through_inherited_handle);

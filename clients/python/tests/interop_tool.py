@@ -5,7 +5,8 @@
 
 Failures print "ERROR <kind> <message>" and exit with 3; "ERROR torn page=P <message>" for a torn page, and
 "ERROR leased page=P slot=S <message>" for a write refused because a page is leased to another live process's
-exclusive writer (layout version 3). For a segment with lease words, info prints a third line "leases=h0,h1,...".
+exclusive writer (layout versions 3 and 4). For a segment with lease words, info prints a third line
+"leases=h0,h1,...".
 """
 
 import os

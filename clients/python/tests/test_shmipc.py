@@ -455,22 +455,30 @@ class RecoveryTest(_Dir):
 # ----------------------------------------------------------------------------------------------------------------
 
 def _lease_word(seg, page):
-    """The address of a page's lease word (layout version 3), to change it as a leaseholder would."""
-    return _raw_word(seg, page) + 8
+    """The address of a page's lease word (layout versions 3 and 4), to change it as a leaseholder would."""
+    return _raw_word(seg, page) + shmipc.LEASE_WORD_OFFSET
+
+
+def _sleepers_word(seg, page):
+    """The address of a page's sleepers word (layout version 4)."""
+    return _raw_word(seg, page) + shmipc.SLEEPERS_WORD_OFFSET
 
 
 class LeaseTest(_Dir):
     """Segments of layout version 3, as a Java program with leases(true) makes them. "A live process" is another
     handle of this process: each handle holds its own OFD lock on its slot, which a probe from another handle sees."""
 
-    def make_leased(self, name, pages, page_size):
-        """A fresh version-2 file whose version field says 3 (its lease words start at 0, as in a new version-3
-        file); the creating handle is closed, so the handles the test opens see version 3."""
+    VERSION = shmipc.LEASES_LAYOUT_VERSION
+
+    def make_leased(self, name, pages, page_size, version=None):
+        """A fresh version-2 file whose version field says 3 (or 4: its lease words, and sleepers words, start at 0,
+        as in a new file of that version); the creating handle is closed, so the handles the test opens see the new
+        version."""
         creator = shmipc.create(name, pages, page_size, directory=self.dir)
         creator.close()
         del creator
         with open_writable(self.path(name)) as raw:
-            struct.pack_into("<i", raw, 8, 3)
+            struct.pack_into("<i", raw, 8, version or self.VERSION)
 
     def page_bytes(self, seg, page):
         with open_bytes(self.path(seg.name)) as raw:
@@ -480,6 +488,7 @@ class LeaseTest(_Dir):
     def test_a_leased_segment_opens_reads_and_writes_its_unleased_pages(self):
         self.make_leased("v3", 2, 4096)
         seg = self.open("v3")
+        self.assertEqual(seg.layout_version, self.VERSION)
         self.assertTrue(seg.leases)
         self.assertEqual([seg.lease_holder(p) for p in range(2)], [0, 0])
         seg.write(0, b"\x31" * 8192)
@@ -631,6 +640,226 @@ class LeaseTest(_Dir):
                 code, out = run(tool + ["fill", self.dir, "tools", "0", "4096", str(value)])
                 self.assertEqual(out.strip(), "OK")
                 self.assertEqual(holder.read(0, 8192), bytes([value]) * 4096 + b"\x07" * 4096)
+
+
+class LeaseV4Test(LeaseTest):
+    """The lease rules of layout version 3 hold unchanged in version 4 (version 3 plus a sleepers word per page)."""
+
+    VERSION = shmipc.SOLE_LAYOUT_VERSION
+
+
+class _SoleWriter:
+    """A sole writer (FORMAT.md section 7.7) of one leased page, as Java's ExclusiveWriter on JDK 22+ writes it: a
+    plain store of the odd word, the data, a release store of the even word, a full fence, then the sleepers."""
+
+    def __init__(self, seg, page, owner):
+        self.lock = _raw_word(seg, page)
+        self.sleepers = _sleepers_word(seg, page)
+        self.data = seg._mapping.base + seg.data_offset + page * seg.page_size
+        self.size = seg.page_size
+        self.owner = owner
+        self.even = shmipc._c_load(self.lock, shmipc._ACQUIRE)
+        self.held = None
+
+    def take(self):
+        self.held = ((self.even & ~(shmipc.OWNER_MASK | shmipc.WAITERS)) + shmipc.ONE) & MASK64 | self.owner
+        shmipc._c_store(self.lock, self.held, shmipc._RELAXED)  # a plain store: no compare-and-swap
+        shmipc._c_fence(shmipc._RELEASE)  # the odd word before any byte of the data
+        return self.held
+
+    def release(self, value):
+        ctypes.memset(self.data, value, self.size)
+        self.even = ((self.held & ~(shmipc.OWNER_MASK | shmipc.WAITERS | shmipc.TORN)) + shmipc.ONE) & MASK64
+        shmipc._c_store(self.lock, self.even, shmipc._RELEASE)  # the data before the even word
+        shmipc._c_fence(shmipc._SEQ_CST)  # the even word before the sleepers' load
+        if shmipc._c_load(self.sleepers, shmipc._RELAXED) != 0:
+            shmipc._c_store(self.sleepers, 0, shmipc._RELAXED)
+            shmipc._futex_wake(self.lock)
+
+
+class _Waiter(threading.Thread):
+    def __init__(self, call):
+        super().__init__(daemon=True)
+        self.call = call
+        self.result = None
+
+    def run(self):
+        try:
+            self.result = self.call()
+        except shmipc.SharedMemoryError as ex:
+            self.result = ex
+
+
+class _WordWatch(threading.Thread):
+    """Samples a page's lock word until stopped, OR-ing every value seen: did any waiter ever set W on it?"""
+
+    def __init__(self, seg, page):
+        super().__init__(daemon=True)
+        self.mapping = seg._mapping  # keeps the mapping alive while this thread reads it, even once seg is closed
+        self.address = _raw_word(seg, page)
+        self.stopped = threading.Event()
+        self.seen = 0
+        self.samples = 0
+
+    def run(self):
+        while not self.stopped.is_set():
+            self.seen |= shmipc._load_acquire(self.address)
+            self.samples += 1
+            time.sleep(0.0001)
+
+
+class SleepersTest(_Dir):
+    """Layout version 4: the sleepers word (FORMAT.md sections 3.2, 7.3 and 7.7)."""
+
+    make_leased = LeaseTest.make_leased
+    VERSION = shmipc.SOLE_LAYOUT_VERSION
+
+    def open_sleepy(self, name):
+        """A handle whose waits end early only by a FUTEX_WAKE: one sleep may last 60 s, a liveness probe of a
+        page's holder comes after 60 s."""
+        return self.open(name, max_sleep=60, recovery_timeout=60)
+
+    def await_sleepers(self, seg, page, sleeps):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if seg.sleepers(page) == 1 and seg.counter(shmipc.SLEEPS) >= sleeps:
+                return
+            time.sleep(0.001)
+        self.fail(f"page {page}: sleepers {seg.sleepers(page)}, {seg.counter(shmipc.SLEEPS)} sleeps; expected 1 and "
+                  f"{sleeps}")
+
+    def test_a_version_4_segment_opens_reads_and_writes_its_unleased_pages(self):
+        self.make_leased("v4", 2, 4096)
+        seg = self.open("v4")
+        self.assertEqual(seg.layout_version, 4)
+        self.assertTrue(seg.leases)
+        self.assertEqual([seg.lease_holder(p) for p in range(2)], [0, 0])
+        self.assertEqual([seg.sleepers(p) for p in range(2)], [0, 0])
+        seg.write(0, b"\x41" * 8192)
+        self.assertEqual(seg.read(0, 8192), b"\x41" * 8192)
+        self.assertEqual(seg.version(1), 1)
+        self.assertEqual(seg.lock_word(0), 2 << 16, "released: even sequence, no owner, no flags")
+        self.assertEqual((seg.lease_holder(0), seg.sleepers(0)), (0, 0), "a write leases nothing, registers nothing")
+        self.assertEqual(self.open_sleepy("v4").layout_version, 4, "reopened")
+        v2 = self.create("v2", 1, 64)
+        self.assertEqual((v2.layout_version, v2.sleepers(0)), (2, 0), "this module creates version 2")
+
+    def test_a_version_5_file_is_refused_naming_the_versions_read(self):
+        for version, expected in (
+                (5, "layout version 5; this library reads version 2, 3 and 4 (3 is 2 with lease words, 4 is 3 with "
+                    "sleepers words)"),
+                (1, "layout version 1; this library reads version 2, 3 and 4: recreate the segment")):
+            data = valid_file_bytes()
+            struct.pack_into("<i", data, 8, version)
+            with io_open(self.path(f"v{version}"), "wb") as out:
+                out.write(data)
+            with self.assertRaises(shmipc.InvalidSegmentError) as refused:
+                shmipc.open(f"v{version}", directory=self.dir, init_timeout=0.3)
+            self.assertIn(expected, str(refused.exception))
+
+    def test_waiters_on_a_leased_page_register_as_sleepers_and_the_sole_writer_wakes_them(self):
+        self.make_leased("sole-wait", 1, 64)
+        holder = self.open("sole-wait")  # the leaseholder: a live slot
+        waiter = self.open_sleepy("sole-wait")
+        _store(_lease_word(holder, 0), holder.owner_slot)
+        writer = _SoleWriter(holder, 0, holder.owner_slot)
+        watch = _WordWatch(holder, 0)
+        watch.start()
+        self.addCleanup(watch.join, 10)
+        self.addCleanup(watch.stopped.set)
+
+        # 1. await_change on the leased page, free and idle: the waiter registers and sleeps on the free word.
+        a = _Waiter(lambda: waiter.await_change(0, 0, timeout=60))
+        a.start()
+        self.await_sleepers(waiter, 0, 1)
+        time.sleep(0.02)
+        self.assertTrue(a.is_alive() and waiter.sleepers(0) == 1, "asleep, registered")
+        self.assertEqual(waiter.lock_word(0), writer.even, "no W on the leased page")
+        woken = time.monotonic()
+        writer.take()
+        writer.release(0x5A)
+        a.join(60)
+        # Not a performance figure: without the wake the waiter would return only after its 60 s sleep.
+        self.assertLess(time.monotonic() - woken, 30, "woken by the sole writer's FUTEX_WAKE, not by its timeout")
+        self.assertEqual(a.result, 1)
+        self.assertEqual(waiter.sleepers(0), 0, "the sole writer cleared the sleepers word")
+
+        # 2. A reader and await_change on the page while the sole writer holds it: both sleep on the held word.
+        held = writer.take()
+        sleeps = waiter.counter(shmipc.SLEEPS)
+        b = _Waiter(lambda: waiter.read(0, 1))
+        c = _Waiter(lambda: waiter.await_change(0, 1, timeout=60))
+        b.start()
+        c.start()
+        self.await_sleepers(waiter, 0, sleeps + 2)
+        time.sleep(0.02)
+        self.assertTrue(b.is_alive() and c.is_alive() and waiter.sleepers(0) == 1, "asleep, registered")
+        self.assertEqual(waiter.lock_word(0), held, "no W on the held leased page")
+        woken = time.monotonic()
+        writer.release(0x6B)
+        b.join(60)
+        c.join(60)
+        self.assertLess(time.monotonic() - woken, 30, "woken by the sole writer's FUTEX_WAKE, not by their timeouts")
+        self.assertEqual((b.result, c.result), (b"\x6b", 2))
+        self.assertEqual(waiter.sleepers(0), 0, "the sole writer cleared the sleepers word")
+
+        watch.stopped.set()
+        watch.join(10)
+        self.assertGreater(watch.samples, 0)
+        self.assertFalse(watch.seen & shmipc.WAITERS, "W never set on the leased page")
+        self.assertEqual(waiter.lock_word(0), 4 << 16, "the sole writer's word")
+        self.assertEqual(waiter.counter(shmipc.OWNER_RECOVERIES), 0)
+
+    def test_recoveries_and_voided_leases_wake_the_sleepers(self):
+        self.make_leased("sole-dead", 3, 64)
+        waiter = self.open_sleepy("sole-dead")
+        recoverer = self.open("sole-dead", recovery_timeout=0.05)
+        gone = shmipc.open("sole-dead", directory=self.dir)
+        dead = gone.owner_slot
+        gone.close()
+        del gone  # its slot's lock goes with the descriptor: a sole writer that died
+        for page in range(3):
+            _store(_lease_word(waiter, page), dead)
+        for page in (0, 1):  # held by the dead sole writer
+            _store(_raw_word(waiter, page), shmipc.ONE | dead)
+        w0 = _Waiter(lambda: waiter.read(0, 1))
+        w1 = _Waiter(lambda: waiter.read(64, 1))
+        w2 = _Waiter(lambda: waiter.await_change(2, 0, timeout=60))
+        for w in (w0, w1, w2):
+            w.start()
+        for page in range(3):
+            self.await_sleepers(waiter, page, 3)
+
+        # Section 10: a reader finds page 0's holder dead and releases it torn; the sleeper there wakes.
+        woken = time.monotonic()
+        with self.assertRaises(shmipc.TornPageError):
+            recoverer.read(0, 1)
+        w0.join(60)
+        self.assertLess(time.monotonic() - woken, 30, "woken by the recovery, not by its 60 s timeout")
+        self.assertIsInstance(w0.result, shmipc.TornPageError)
+        self.assertEqual(waiter.sleepers(0), 0)
+
+        # Section 7.6: a writer voids page 2's dead lease; the sleeper there (no W: the page was leased) wakes. The
+        # wake follows the take's compare-and-swap (section 7.7): once the write returns the sleepers word is 0.
+        woken = time.monotonic()
+        recoverer.write(128, b"x")
+        self.assertEqual(waiter.sleepers(2), 0, "the voiding write cleared the sleepers word")
+        w2.join(60)
+        self.assertLess(time.monotonic() - woken, 30, "woken by the voiding, not by its 60 s timeout")
+        self.assertEqual(w2.result, 1)
+        self.assertEqual(waiter.lease_holder(2), 0, "the dead lease voided")
+        self.assertTrue(w1.is_alive(), "page 1's sleeper still asleep")
+
+        # Section 9: a new handle claims the dead slot, releases page 1 torn and clears its leases; the sleeper wakes,
+        # by the release's change of the lock word (clearing a lease alone changes none, and may leave a sleeper
+        # asleep until its bounded timeout: not relied on here).
+        woken = time.monotonic()
+        fresh = self.open("sole-dead")
+        self.assertEqual(fresh.owner_slot, dead)
+        w1.join(60)
+        self.assertLess(time.monotonic() - woken, 30, "woken by the claim, not by its 60 s timeout")
+        self.assertIsInstance(w1.result, shmipc.TornPageError)
+        self.assertEqual([waiter.sleepers(1), waiter.lease_holder(0), waiter.lease_holder(1)], [0, 0, 0])
 
 
 class open_writable:

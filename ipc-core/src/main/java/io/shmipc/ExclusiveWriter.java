@@ -1,33 +1,41 @@
 package io.shmipc;
 
 import io.shmipc.lock.PageLeases;
+import io.shmipc.layout.LockWord;
 import org.agrona.DirectBuffer;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
 
 /**
  * The one writer of a range of pages: a lease on them, held by this process until {@link #close()} (or its exit),
  * the analogue of Aeron's {@code ExclusivePublication}. Taken with {@link SharedMemory#exclusiveWriter(int, int)} on a
- * segment created with {@link SharedMemoryBuilder#leases(boolean) leases} (layout version 3).
+ * segment created with {@link SharedMemoryBuilder#leases(boolean) leases} (layout version 4; version 3 segments,
+ * made before 2026-12-08, are leased too).
  *
  * <p>While the lease lasts:
  * <ul>
  *   <li>any other process's write to a leased page, and its attempt to lease one, is refused with
  *   {@link PageLeasedException} before it touches the page; a process that died holding a lease loses it (the next
  *   writer finds its owner slot dead and clears the lease);</li>
- *   <li>this writer's writes are the process's only writes to those pages: they take and release them as every write
- *   of this library does (one compare-and-swap to take a page; on JDK 22+, where the owner slot is held by an
- *   open-file-description lock, a plain release store to free it, on JDK 17 to 21 a second compare-and-swap), and
- *   never wait for another process's write;</li>
+ *   <li>on JDK 22+ (the owner slot held by an open-file-description lock) and layout version 4, this writer is
+ *   <em>sole</em> ({@link #isSole()}, {@code docs/FORMAT.md} 7.7): it takes a page with a plain store of its odd word
+ *   and frees it with a release store, no compare-and-swap, since nothing else may change the page's word while the
+ *   lease lasts; every other write of this process to the pages, through any handle, is refused with
+ *   {@link PageLeasedException};</li>
+ *   <li>otherwise (JDK 17 to 21, or a layout-version-3 segment) its writes take and release pages as every write of
+ *   this library does (a compare-and-swap to take a page), and writes through a {@link SharedMemory} handle of this
+ *   same process are not refused: they stay mutually exclusive with this writer's, page by page;</li>
  *   <li>readers, {@code awaitChange} and {@link PageWatcher} work as on any page: a write wakes sleepers.</li>
  * </ul>
- * Writes through a {@link SharedMemory} handle of this same process are not refused (the lease belongs to the process's
- * owner slot) and stay mutually exclusive with this writer's, page by page, as any two writes are.
  *
  * <p>Offsets are the segment's byte offsets, as in {@link SharedMemory#write}, and must lie in the leased pages.
  * Writes are atomic across pages and never leave a page held: anything thrown between taking the pages and releasing
- * them releases them marked torn, as {@link SharedMemory} writes do. Instances are thread-safe; the write paths
- * allocate nothing and take no Java monitor.
+ * them releases them marked torn, as {@link SharedMemory} writes do. Instances are thread-safe: a sole writer's
+ * writes from two threads run one after the other (a flag of this object, taken with a compare-and-swap that no other
+ * process sees), and a write in flight finishes before {@link #close()} gives the lease back. The write paths allocate
+ * nothing and take no Java monitor.
  *
  * <p>Closing the {@link SharedMemory} handle it came from closes it.
  */
@@ -39,7 +47,28 @@ public final class ExclusiveWriter implements AutoCloseable
     private final int start;
     private final int end;
     private final long timeoutNanos;
+    /** Whether writes take pages with plain stores ({@code docs/FORMAT.md} 7.7); {@link #words} is then non-null. */
+    private final boolean sole;
+    /** A sole writer's page words, {@code words[page - firstPage]}: even between writes (guarded by {@link #busy}). */
+    private final long[] words;
+    /** 1 while a thread writes through this sole writer or closes it, else 0 ({@link #BUSY}). */
+    @SuppressWarnings("unused")
+    private volatile int busy;
     private volatile boolean closed;
+
+    private static final VarHandle BUSY;
+
+    static
+    {
+        try
+        {
+            BUSY = MethodHandles.lookup().findVarHandle(ExclusiveWriter.class, "busy", int.class);
+        }
+        catch (final ReflectiveOperationException ex)
+        {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     ExclusiveWriter(
         final SharedMemory shm, final int firstPage, final int pageCount,
@@ -51,7 +80,25 @@ public final class ExclusiveWriter implements AutoCloseable
         this.start = firstPage * shm.pageSize;
         this.end = (lastPage + 1) * shm.pageSize;
         this.timeoutNanos = timeoutNanos;
-        PageLeases.grant(shm.locks(), firstPage, lastPage, shm.slotNumber(), timeoutNanos);
+        this.sole = shm.soleWrites();
+        PageLeases.grant(shm.locks(), firstPage, lastPage, shm.slotNumber(), timeoutNanos, sole);
+        this.words = sole ? new long[pageCount] : null;
+        if (sole)
+        {
+            for (int page = firstPage; page <= lastPage; page++)
+            {
+                // Free since the grant's release, and nothing but this writer changes it while the lease lasts (7.7).
+                final long word = shm.locks().lockWord(page);
+                if ((word & LockWord.HELD_BIT) != 0)
+                {
+                    closeWithHandle();
+                    throw new IllegalStateException("page " + page + " of segment '" + shm.name + "' was taken (" +
+                        LockWord.describe(word) + ") right after its lease was granted: a program that does not " +
+                        "follow docs/FORMAT.md writes it; the lease was given back");
+                }
+                words[page - firstPage] = word;
+            }
+        }
     }
 
     /**
@@ -67,7 +114,20 @@ public final class ExclusiveWriter implements AutoCloseable
     public void write(final int offset, final byte[] src, final int srcOffset, final int length)
     {
         checkLeased(offset, length);
-        shm.write(offset, src, srcOffset, length, timeoutNanos);
+        if (!sole)
+        {
+            shm.write(offset, src, srcOffset, length, timeoutNanos);
+            return;
+        }
+        enter();
+        try
+        {
+            shm.writeSole(words, firstPage, offset, src, srcOffset, length);
+        }
+        finally
+        {
+            exit();
+        }
     }
 
     /**
@@ -92,7 +152,20 @@ public final class ExclusiveWriter implements AutoCloseable
     public void write(final int offset, final DirectBuffer src, final int srcOffset, final int length)
     {
         checkLeased(offset, length);
-        shm.write(offset, src, srcOffset, length, timeoutNanos);
+        if (!sole)
+        {
+            shm.write(offset, src, srcOffset, length, timeoutNanos);
+            return;
+        }
+        enter();
+        try
+        {
+            shm.writeSole(words, firstPage, offset, src, srcOffset, length);
+        }
+        finally
+        {
+            exit();
+        }
     }
 
     /**
@@ -104,7 +177,29 @@ public final class ExclusiveWriter implements AutoCloseable
     public void writeLong(final int offset, final long value)
     {
         checkLeased(offset, Long.BYTES);
-        shm.writeLong(offset, value, timeoutNanos);
+        if (!sole)
+        {
+            shm.writeLong(offset, value, timeoutNanos);
+            return;
+        }
+        enter();
+        try
+        {
+            shm.writeLongSole(words, firstPage, offset, value);
+        }
+        finally
+        {
+            exit();
+        }
+    }
+
+    /**
+     * @return whether this writer takes its pages with plain stores, no compare-and-swap ({@code docs/FORMAT.md} 7.7):
+     * JDK 22+, an owner slot held by an open-file-description lock, and a layout-version-4 segment.
+     */
+    public boolean isSole()
+    {
+        return sole;
     }
 
     /** @return the first leased page. */
@@ -146,7 +241,7 @@ public final class ExclusiveWriter implements AutoCloseable
         shm.forget(this);
         if (!shm.isAccessClosed())
         {
-            PageLeases.giveBack(shm.locks(), firstPage, lastPage, shm.slotNumber(), timeoutNanos);
+            giveBack();
         }
     }
 
@@ -156,23 +251,72 @@ public final class ExclusiveWriter implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            PageLeases.giveBack(shm.locks(), firstPage, lastPage, shm.slotNumber(), timeoutNanos);
+            giveBack();
         }
+    }
+
+    /**
+     * Gives the lease back once no write is in flight: a sole writer first takes its own flag for good (a write that
+     * starts later sees {@link #closed}), then stops being sole, so that the give-back's takes by compare-and-swap are
+     * not refused.
+     */
+    private void giveBack()
+    {
+        if (sole)
+        {
+            while (!BUSY.compareAndSet(this, 0, 1))
+            {
+                Thread.onSpinWait(); // a write in flight: a copy of at most the leased pages
+            }
+            shm.locks().soleLeases().remove(firstPage, lastPage);
+        }
+        PageLeases.giveBack(shm.locks(), firstPage, lastPage, shm.slotNumber(), timeoutNanos);
+    }
+
+    /** Takes this sole writer's flag (another thread's write finishes first), then checks {@link #closed}. */
+    private void enter()
+    {
+        // compareAndSet: a full barrier: the flag is taken before closed is read (a close stores closed, then takes
+        // the flag: one of the two sees the other).
+        while (!BUSY.compareAndSet(this, 0, 1))
+        {
+            if (closed)
+            {
+                throw closedException();
+            }
+            Thread.onSpinWait(); // another thread's write through this writer: one copy
+        }
+        if (closed)
+        {
+            BUSY.setRelease(this, 0);
+            throw closedException();
+        }
+    }
+
+    private void exit()
+    {
+        // setRelease: this write's stores are ordered before the next holder's.
+        BUSY.setRelease(this, 0);
     }
 
     @Override
     public String toString()
     {
         return "ExclusiveWriter{segment='" + shm.name + "', pages " + firstPage + ".." + lastPage +
-            (closed ? ", closed" : "") + "}";
+            (sole ? ", sole" : "") + (closed ? ", closed" : "") + "}";
+    }
+
+    private IllegalStateException closedException()
+    {
+        return new IllegalStateException("exclusive writer of pages " + firstPage + ".." + lastPage +
+            " of segment '" + shm.name + "' is closed");
     }
 
     private void checkLeased(final int offset, final int length)
     {
         if (closed)
         {
-            throw new IllegalStateException("exclusive writer of pages " + firstPage + ".." + lastPage +
-                " of segment '" + shm.name + "' is closed");
+            throw closedException();
         }
         if (offset < start || length < 0 || (long)offset + length > end)
         {

@@ -4,9 +4,11 @@ import io.shmipc.layout.CounterId;
 import io.shmipc.lock.OwnerSlot;
 import io.shmipc.lock.PageLeases;
 import io.shmipc.lock.PageLocks;
+import io.shmipc.lock.SoleWrites;
 import io.shmipc.lock.StoreRelease;
 import io.shmipc.segment.Attachment;
 import io.shmipc.segment.SegmentGeometry;
+import io.shmipc.sys.Futex;
 import io.shmipc.sys.FutexVector;
 import org.agrona.BufferUtil;
 import org.agrona.DirectBuffer;
@@ -79,7 +81,7 @@ abstract class SegmentAccess
         }
         this.fileAddress = file.addressOffset();
         this.dataAddress = fileAddress + geometry.dataOffset();
-        this.locks = new PageLocks(file, name, pageCount, slot, recoveryNanos, this::isAccessClosed);
+        this.locks = new PageLocks(file, name, pageCount, slot, recoveryNanos, this::isAccessClosed, slot.soleLeases());
         this.plainRelease = slot.isOpenFileDescriptionLock();
     }
 
@@ -185,6 +187,93 @@ abstract class SegmentAccess
             throw failure;
         }
         Reference.reachabilityFence(this);
+    }
+
+    // ------------------------------------------------------------------------------------------------------------
+    // Sole writes (ExclusiveWriter on layout version 4, docs/FORMAT.md 7.7): plain stores take and release the pages,
+    // whose words the caller keeps in words[page - base]. The caller is their only writer and guards the handle's close
+    // itself (ExclusiveWriter: a write in flight finishes before the close gives the lease back).
+    // ------------------------------------------------------------------------------------------------------------
+
+    /** @return whether this handle's exclusive writers write without a compare-and-swap (layout 4, JDK 22+, OFD slot). */
+    boolean soleWrites()
+    {
+        return plainRelease && locks.hasSleepersWords() && Futex.isSupported();
+    }
+
+    void writeSole(
+        final long[] words, final int base, final int offset, final byte[] src, final int srcOffset, final int length)
+    {
+        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").length))
+        {
+            copySole(words, base, offset, src, ByteArrays.BASE + srcOffset, length);
+            Reference.reachabilityFence(src);
+        }
+    }
+
+    void writeSole(
+        final long[] words, final int base, final int offset, final DirectBuffer src, final int srcOffset,
+        final int length)
+    {
+        if (checkAccess(offset, length, "src", srcOffset, Objects.requireNonNull(src, "src").capacity()))
+        {
+            copySole(words, base, offset, src.byteArray(), src.addressOffset() + srcOffset, length);
+            Reference.reachabilityFence(src); // its memory stays allocated while the copy runs
+        }
+    }
+
+    void writeLongSole(final long[] words, final int base, final int offset, final long value)
+    {
+        Bounds.checkRange(offset, Long.BYTES, capacity);
+        final int first = firstPage(offset);
+        final int last = lastPage(offset, Long.BYTES);
+        SoleWrites.take(fileAddress, words, base, first, last, slot.slot());
+        try
+        {
+            UnsafeApi.putLong(FILE, dataAddress + offset, value); // little-endian: the platform's order
+            SoleWrites.release(fileAddress, words, base, first, last, wholeFirst(offset), wholeLast(offset, Long.BYTES));
+        }
+        catch (final Throwable failure)
+        {
+            SoleWrites.releaseTorn(fileAddress, words, base, first, last); // the pages still held, if any
+            throw failure;
+        }
+        Reference.reachabilityFence(this);
+    }
+
+    /** Takes the pages with plain stores, copies, releases; any {@code Throwable} in between releases them torn. */
+    private void copySole(
+        final long[] words, final int base, final int offset, final Object srcBase, final long srcAddress,
+        final int length)
+    {
+        final int first = firstPage(offset);
+        final int last = lastPage(offset, length);
+        SoleWrites.take(fileAddress, words, base, first, last, slot.slot());
+        try
+        {
+            UnsafeApi.copyMemory(srcBase, srcAddress, FILE, dataAddress + offset, length);
+            SoleWrites.release(fileAddress, words, base, first, last, wholeFirst(offset), wholeLast(offset, length));
+        }
+        catch (final Throwable failure)
+        {
+            // Anything thrown between the take and the release (an asynchronous fault, a StackOverflowError): the
+            // pages still held are released torn.
+            SoleWrites.releaseTorn(fileAddress, words, base, first, last);
+            throw failure;
+        }
+        Reference.reachabilityFence(this);
+    }
+
+    /** @return the first page that bytes from {@code offset} cover from its first byte (unsigned shifts). */
+    private int wholeFirst(final int offset)
+    {
+        return (offset + pageSize - 1) >>> pageShift;
+    }
+
+    /** @return the last page that {@code [offset, offset + length)} covers to its last byte (may precede the first). */
+    private int wholeLast(final int offset, final int length)
+    {
+        return ((offset + length) >>> pageShift) - 1;
     }
 
     void writeLong(final int offset, final long value, final long timeoutNanos)
@@ -564,8 +653,8 @@ abstract class SegmentAccess
     {
         // Pages covered from their first byte to their last lose a torn mark; the shifts are unsigned so that
         // sums past Integer.MAX_VALUE still divide correctly.
-        final int wholeFirst = (offset + pageSize - 1) >>> pageShift;
-        final int wholeLast = ((offset + length) >>> pageShift) - 1;
+        final int wholeFirst = wholeFirst(offset);
+        final int wholeLast = wholeLast(offset, length);
         if (first == last)
         {
             final long word = PageLocks.wordAddress(fileAddress, first);

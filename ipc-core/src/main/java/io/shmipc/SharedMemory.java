@@ -419,8 +419,9 @@ public final class SharedMemory extends SegmentAccess implements AutoCloseable
 
     /**
      * Leases pages {@code firstPage .. firstPage + pageCount - 1} to a new {@link ExclusiveWriter}: from now until it is
-     * closed, only this process writes them, and its writes cost one atomic instruction instead of two. Needs a segment
-     * created with {@link SharedMemoryBuilder#leases(boolean) leases(true)} (layout version 3). Each page is taken once
+     * closed, only this process writes them: on JDK 22+ and a layout-version-4 segment only through this writer, with
+     * no atomic instruction shared with other processes ({@link ExclusiveWriter#isSole()}). Needs a segment created
+     * with {@link SharedMemoryBuilder#leases(boolean) leases(true)} (layout version 4, or 3). Each page is taken once
      * (waiting, as a write does, while another writer holds it) and its version advances; its bytes are unchanged.
      *
      * @param firstPage the first page to lease.
@@ -461,7 +462,7 @@ public final class SharedMemory extends SegmentAccess implements AutoCloseable
         return leaseHolderOf(page);
     }
 
-    /** @return whether this segment's pages can be leased ({@link SharedMemoryBuilder#leases(boolean)}, layout 3). */
+    /** @return whether this segment's pages can be leased ({@link SharedMemoryBuilder#leases(boolean)}, layout 3, 4). */
     public boolean hasLeases()
     {
         return locks().hasLeases();

@@ -171,11 +171,13 @@ public final class SharedMemoryBuilder
 
     /**
      * Whether {@link #create()} and {@link #openOrCreate()} make a segment whose pages can be leased to an
-     * {@link ExclusiveWriter} ({@link SharedMemory#exclusiveWriter(int, int)}): layout version 3, whose lock-table
-     * entries carry a lease word that every writer checks (docs/FORMAT.md section 7.6). Default {@code false}: layout
-     * version 2. The C and Python clients read and write both, and honour the leases; a program that knows only
-     * version 2 refuses a version-3 segment, so that it can never write a leased page. Opening an existing segment
-     * takes it as it was created.
+     * {@link ExclusiveWriter} ({@link SharedMemory#exclusiveWriter(int, int)}): layout version 4, whose lock-table
+     * entries carry a lease word that every writer checks (docs/FORMAT.md section 7.6) and a sleepers word where
+     * waiters on a leased page register, so that its exclusive writer takes and releases it without a
+     * compare-and-swap (7.7). Default {@code false}: layout version 2. The C and Python clients read, write and wait on
+     * all three versions, and honour the leases; a program that knows only versions 2 (and 3) refuses a version-4
+     * segment, so that it can never write a leased page nor lose a wake-up. Opening an existing segment takes it as it
+     * was created (a version-3 segment, made before 2026-12-08, keeps leases without sole writes).
      *
      * @param leases whether to create it with lease words.
      * @return this builder.

@@ -55,14 +55,15 @@ package io.shmipc.layout;
  * </pre>
  *
  * Lock table: entry {@code p} is at {@code lockTableOffset + p * LOCK_STRIDE}; its first 8 bytes are the page's
- * lock word (see {@link LockWord}; its low 32 bits are the page's futex word); in layout version 3 the next 8 are its
- * lease word; the rest is reserved (written as zero, ignored by readers):
+ * lock word (see {@link LockWord}; its low 32 bits are the page's futex word); in layout versions 3 and 4 the next 8
+ * are its lease word; in version 4 the next 8 its sleepers word; the rest is reserved (written as zero, ignored by
+ * readers):
  * <pre>
- *    0               8               16                                            128
- *   +---------------+---------------+---------------------------------------------+
- *   |   lock word   |  lease word   |          reserved (zero)                    |
- *   |               |  (v3; v2: 0)  |                                             |
- *   +---------------+---------------+---------------------------------------------+
+ *    0               8               16              24                            128
+ *   +---------------+---------------+---------------+-----------------------------+
+ *   |   lock word   |  lease word   | sleepers word |      reserved (zero)        |
+ *   |               |  (v3, v4)     |  (v4)         |                             |
+ *   +---------------+---------------+---------------+-----------------------------+
  * </pre>
  * 128 bytes keep two lock words off one
  * pair of adjacent cache lines, which x86's adjacent-line prefetcher fetches together.
@@ -82,6 +83,13 @@ public final class SegmentDescriptor
      * version 2 refuses such a file, so it can never write a leased page.
      */
     public static final int LEASES_LAYOUT_VERSION = 3;
+    /**
+     * The layout of a segment created for exclusive writers since 2026-12-08: version {@value #LEASES_LAYOUT_VERSION}
+     * plus a sleepers word in every lock-table entry ({@link #SLEEPERS_WORD_OFFSET}), where waiters on a leased page
+     * register, so that its leaseholder may take and release it with plain stores ({@code docs/FORMAT.md} 7.7). A
+     * program that knows only versions 2 and 3 refuses such a file: its waiters would set W on a leased page.
+     */
+    public static final int SOLE_LAYOUT_VERSION = 4;
 
     /** Length of the header region, and the alignment of every region. */
     public static final int HEADER_LENGTH = 4096;
@@ -97,6 +105,12 @@ public final class SegmentDescriptor
      * the page. Reserved (zero, ignored) in version 2.
      */
     public static final int LEASE_WORD_OFFSET = 8;
+    /**
+     * Layout version 4 only: offset, from a page's lock word, of its sleepers word, an int64 in the same cache line.
+     * Nonzero: a process may be asleep on the page's futex while the page is leased ({@code docs/FORMAT.md} 7.3,
+     * 7.7). Reserved (zero, ignored) in versions 2 and 3.
+     */
+    public static final int SLEEPERS_WORD_OFFSET = 16;
 
     /** Offset of the magic number, written last in the header. */
     public static final int MAGIC_OFFSET = 0;

@@ -161,6 +161,7 @@ final class DeadOwners
         {
             Futex.wakeAll(locks.address(offset));
         }
+        PageSleepers.wakeIfRegistered(locks, offset); // a dead sole writer's page (7.7): its sleepers too
         recovered(locks, page, word, "released");
         return true;
     }

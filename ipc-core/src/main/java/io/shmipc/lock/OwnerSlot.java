@@ -38,6 +38,8 @@ public final class OwnerSlot implements OwnerLiveness
     private final int fd;
     private final boolean ofd;
     private final IntConsumer onClaim;
+    /** The pages this JVM's exclusive writers write solely under this slot (one slot per file per JVM). */
+    private final SoleLeases soleLeases = new SoleLeases();
     private volatile int slot;
     private FileLock processLock; // guarded by this
     private boolean released; // guarded by this
@@ -80,6 +82,12 @@ public final class OwnerSlot implements OwnerLiveness
     public int slot()
     {
         return slot;
+    }
+
+    /** @return the pages this JVM's exclusive writers write solely under this slot ({@link SoleLeases}). */
+    public SoleLeases soleLeases()
+    {
+        return soleLeases;
     }
 
     /** @return whether the slot is held through an open-file-description lock (JDK 22+). */

@@ -6,7 +6,7 @@ import io.shmipc.layout.SegmentDescriptor;
 import org.agrona.UnsafeApi;
 
 /**
- * Leases of pages to one process's exclusive writer ({@code docs/FORMAT.md} section 7.6, layout version 3): granting
+ * Leases of pages to one process's exclusive writer ({@code docs/FORMAT.md} 7.6 and 7.7, layout versions 3 and 4): granting
  * them and giving them back. While page {@code p} is leased to owner slot {@code s}, its lease word holds {@code s},
  * and:
  * <ul>
@@ -56,6 +56,58 @@ public final class PageLeases
     public static void grant(
         final PageLocks locks, final int first, final int last, final int owner, final long timeoutNanos)
     {
+        grant(locks, first, last, owner, timeoutNanos, false);
+    }
+
+    /**
+     * Leases pages {@code first..last} to {@code owner}, as {@link #grant(PageLocks, int, int, int, long)} does; if
+     * {@code sole}, registers them first as written solely by this JVM ({@link SoleLeases}, layout version 4,
+     * {@code docs/FORMAT.md} 7.7), so that from each page's grant on this process's other writers are refused on it.
+     * On failure nothing stays leased or registered.
+     */
+    public static void grant(
+        final PageLocks locks, final int first, final int last, final int owner, final long timeoutNanos,
+        final boolean sole)
+    {
+        if (sole && !locks.sleepers)
+        {
+            throw new IllegalStateException("segment '" + locks.segmentName + "' has no sleepers words (layout " +
+                "version 4): its leaseholder must take pages with a compare-and-swap");
+        }
+        for (int page = first; page <= last; page++)
+        {
+            if (locks.leases && holderAt(locks, PageLocks.lockWordOffset(page)) == owner && owner != 0)
+            {
+                throw alreadyLeased(locks, page);
+            }
+        }
+        if (sole)
+        {
+            locks.soleLeases.add(first, last);
+        }
+        try
+        {
+            grantEach(locks, first, last, owner, timeoutNanos);
+        }
+        catch (final RuntimeException | Error failure)
+        {
+            if (sole)
+            {
+                locks.soleLeases.remove(first, last);
+            }
+            throw failure;
+        }
+    }
+
+    private static IllegalStateException alreadyLeased(final PageLocks locks, final int page)
+    {
+        return new IllegalStateException("page " + page + " of segment '" + locks.segmentName + "' is already " +
+            "leased to this process: another exclusive writer of it holds the page (close that one first)");
+    }
+
+    private static void grantEach(
+        final PageLocks locks, final int first, final int last, final int owner, final long timeoutNanos)
+    {
         if (!locks.leases)
         {
             throw new IllegalStateException("segment '" + locks.segmentName + "' has no lease words (layout version " +
@@ -81,9 +133,7 @@ public final class PageLeases
             if (holderAt(locks, offset) == owner)
             {
                 locks.abandon(page, page, owner, held);
-                final IllegalStateException taken = new IllegalStateException("page " + page + " of segment '" +
-                    locks.segmentName + "' is already leased to this process: another exclusive writer of it holds " +
-                    "the page (close that one first)");
+                final IllegalStateException taken = alreadyLeased(locks, page);
                 giveBackAfterFailure(locks, first, page - 1, owner, timeoutNanos, taken);
                 throw taken;
             }
@@ -108,15 +158,10 @@ public final class PageLeases
                 store(locks, offset, 0);
             }
             locks.abandon(page, page, owner, held); // a CAS release: a waiter may have set W meanwhile
+            PageSleepers.wakeIfRegistered(locks, offset); // the lease ended: its sleepers register again (7.7)
         }
     }
 
-    /**
-     * Releases one page this thread holds as {@code held}, leased to this process, by a release store of the next even
-     * word; wakes sleepers if W was on the word when this writer took it (none can set it since).
-     *
-     * @return whether sleepers were woken.
-     */
     /**
      * @return the lease word of the page whose lock word is at {@code offset} (acquire), as an owner slot (0: no lease);
      * or {@link #VOID} if it holds a value outside {@code 1..}{@link LockWord#MAX_OWNER}, which names no process and so
@@ -135,21 +180,31 @@ public final class PageLeases
         final long word = UnsafeApi.getLongVolatile(OFF_HEAP, address);
         if (word < 0 || word > LockWord.MAX_OWNER)
         {
-            UnsafeApi.compareAndSetLong(OFF_HEAP, address, word, 0L);
+            UnsafeApi.compareAndSetLong(OFF_HEAP, address, word, 0L); // its sleepers: woken after the take (7.7)
         }
     }
 
-    /** @return whether {@code owner} may take the page at {@code offset}: no lease, or its own. */
-    static boolean mayWrite(final PageLocks locks, final int offset, final int owner)
+    /**
+     * @return whether {@code owner} may take {@code page}, whose lock word is at {@code offset}: no lease, or its own
+     * but not written solely by an exclusive writer of this JVM ({@link SoleLeases}).
+     */
+    static boolean mayWrite(final PageLocks locks, final int page, final int offset, final int owner)
     {
         // the raw word: a value that names no process fails both tests, and the slow path clears it (clearVoid)
         final long holder = UnsafeApi.getLongVolatile(OFF_HEAP, leaseAddress(locks, offset));
-        return holder == 0 || holder == owner;
+        return holder == 0 || holder == owner && !locks.soleLeases.contains(page);
+    }
+
+    /** @return whether the page whose lock word is at {@code offset} has a nonzero lease word (acquire). */
+    static boolean isLeased(final PageLocks locks, final int offset)
+    {
+        return UnsafeApi.getLongVolatile(OFF_HEAP, leaseAddress(locks, offset)) != 0;
     }
 
     /** Clears the lease word at {@code offset} if it still names {@code deadHolder}. */
     static void clear(final PageLocks locks, final int offset, final int deadHolder)
     {
+        // its sleepers are woken after the take that follows, once the word changed (7.7)
         UnsafeApi.compareAndSetLong(OFF_HEAP, leaseAddress(locks, offset), deadHolder, 0L);
     }
 

@@ -165,8 +165,15 @@ public final class PageLocks
      * so that the JIT folds it: the release's word depends on it, and a field load would delay the release store.
      */
     static final boolean FUTEX = Futex.isSupported();
-    /** Whether the lock-table entries carry lease words (layout version 3, {@code docs/FORMAT.md} section 7.6). */
+    /** Whether the lock-table entries carry lease words (layout versions 3 and 4, {@code docs/FORMAT.md} 7.6). */
     final boolean leases;
+    /**
+     * Whether they carry sleepers words too (layout version 4, {@code docs/FORMAT.md} 7.7): a waiter on a leased page
+     * registers there ({@link PageSleepers}), and the leaseholder may write without a compare-and-swap.
+     */
+    final boolean sleepers;
+    /** The pages this JVM's exclusive writers write solely: this process's other writers are refused on them. */
+    final SoleLeases soleLeases;
     private final PageWaits waits;
     /** How writes give their pages back (package-visible for {@link PageLeases}). */
     final PageReleases releases;
@@ -201,6 +208,27 @@ public final class PageLocks
         final long recoveryNanos,
         final Cancellation cancellation)
     {
+        this(file, segmentName, pageCount, liveness, recoveryNanos, cancellation, new SoleLeases());
+    }
+
+    /**
+     * @param file          the whole mapped segment file.
+     * @param segmentName   name used in exception messages.
+     * @param pageCount     number of data pages (and lock words).
+     * @param liveness      tells whether the holder of a page that stays held is dead.
+     * @param recoveryNanos how long a page must stay held by one write before its holder's liveness is checked.
+     * @param cancellation  tells waits that the handle was closed.
+     * @param soleLeases    the pages this JVM's exclusive writers write solely (one registry per owner slot).
+     */
+    public PageLocks(
+        final AtomicBuffer file,
+        final String segmentName,
+        final int pageCount,
+        final OwnerLiveness liveness,
+        final long recoveryNanos,
+        final Cancellation cancellation,
+        final SoleLeases soleLeases)
+    {
         if (recoveryNanos < 0)
         {
             throw new IllegalArgumentException("recovery timeout " + recoveryNanos + " ns is negative");
@@ -216,8 +244,11 @@ public final class PageLocks
         this.addressOffset = file.addressOffset();
         this.releases = new PageReleases(this, addressOffset);
         this.hints = new TakeHints();
-        this.leases = file.capacity() >= SegmentDescriptor.HEADER_LENGTH &&
-            file.getInt(SegmentDescriptor.LAYOUT_VERSION_OFFSET) == SegmentDescriptor.LEASES_LAYOUT_VERSION;
+        final int version = file.capacity() >= SegmentDescriptor.HEADER_LENGTH ?
+            file.getInt(SegmentDescriptor.LAYOUT_VERSION_OFFSET) : SegmentDescriptor.LAYOUT_VERSION;
+        this.leases = version >= SegmentDescriptor.LEASES_LAYOUT_VERSION;
+        this.sleepers = version >= SegmentDescriptor.SOLE_LAYOUT_VERSION;
+        this.soleLeases = Objects.requireNonNull(soleLeases, "soleLeases");
         this.waits = new PageWaits(this, new DeadOwners(this, Objects.requireNonNull(liveness, "liveness"),
             recoveryNanos), Objects.requireNonNull(cancellation, "cancellation"));
     }
@@ -405,7 +436,7 @@ public final class PageLocks
     {
         final long word = load(offset);
         final long held = LockWord.locked(word, owner);
-        if ((word & LockWord.HELD_BIT) == 0 && (!leases || PageLeases.mayWrite(this, offset, owner)) &&
+        if ((word & LockWord.HELD_BIT) == 0 && (!leases || PageLeases.mayWrite(this, page, offset, owner)) &&
             cas(offset, word, held))
         {
             return held;
@@ -497,12 +528,18 @@ public final class PageLocks
     }
 
     /**
-     * Puts W on the word at {@code offset} if it is still {@code word} (or finds it there).
+     * Puts W on the word at {@code offset} if it is still {@code word} (or finds it there); on a leased page of layout
+     * version 4, registers in its sleepers word instead ({@link PageSleepers}), even if the word is held.
      *
-     * @return the word with W, to sleep on; or {@link #NOT_RELEASED} if the word changed meanwhile.
+     * @return the word to sleep on (with W, or on a leased page as it is); {@link #NOT_RELEASED} if the word changed
+     * meanwhile; {@link #HELD_NO_SLEEP} for a held word without W that may not be slept on.
      */
     long registerWaiterOn(final int offset, final long word)
     {
+        if (sleepers && PageLeases.isLeased(this, offset))
+        {
+            return PageSleepers.register(address(offset), word); // never W on a leased page: its writer may store over it
+        }
         final long withWaiters = word | LockWord.WAITERS_BIT;
         if (withWaiters == word)
         {
@@ -688,6 +725,21 @@ public final class PageLocks
     public long lockWord(final int page)
     {
         return load(lockWordOffset(page));
+    }
+
+    /** @return the pages this JVM's exclusive writers write solely ({@link SoleLeases}), shared by the file's handles. */
+    public SoleLeases soleLeases()
+    {
+        return soleLeases;
+    }
+
+    /**
+     * @return whether the lock-table entries carry sleepers words (layout version 4), so that a leaseholder may write
+     * without a compare-and-swap ({@link SoleWrites}).
+     */
+    public boolean hasSleepersWords()
+    {
+        return sleepers;
     }
 
     /** @return whether pages have lease words (layout version 3, {@link PageLeases}). */

@@ -139,7 +139,8 @@ final class PageWaits
     long lockContended(final int page, final int offset, final int owner, final long timeoutNanos)
     {
         boolean counted = false;
-        if (!locks.leases || (locks.load(offset) & LockWord.HELD_BIT) != 0 || PageLeases.mayWrite(locks, offset, owner))
+        if (!locks.leases || (locks.load(offset) & LockWord.HELD_BIT) != 0 ||
+            PageLeases.mayWrite(locks, page, offset, owner))
         {
             locks.increment(CounterId.WRITE_CONTENDED);
             counted = true;
@@ -153,13 +154,16 @@ final class PageWaits
             final long word = locks.load(offset);
             if ((word & LockWord.HELD_BIT) == 0)
             {
-                if (locks.leases)
-                {
-                    checkLease(page, offset, owner);
-                }
+                final boolean voided = locks.leases && checkLease(page, offset, owner);
                 final long held = LockWord.locked(word, owner);
                 if (locks.cas(offset, word, held))
                 {
+                    if (voided)
+                    {
+                        // The lease this writer voided may have sleepers (7.7): woken now that the word changed, so
+                        // that none can go to sleep on the word it had.
+                        PageSleepers.wakeIfRegistered(locks, offset);
+                    }
                     return held;
                 }
                 if (!counted)
@@ -197,9 +201,9 @@ final class PageWaits
                         final long takenOver = deadOwners.takeOver(page, offset, current, owner);
                         if (takenOver != PageLocks.NOT_RELEASED)
                         {
-                            if (locks.leases)
+                            if (locks.leases && checkLeaseAfterTakeOver(page, offset, owner))
                             {
-                                checkLeaseAfterTakeOver(page, offset, owner);
+                                PageSleepers.wakeIfRegistered(locks, offset); // as after a take that voided a lease
                             }
                             return takenOver;
                         }
@@ -216,19 +220,26 @@ final class PageWaits
      * a lease changes only under the page's lock with a new sequence, so the CAS that follows fails if a lease was
      * granted after these loads ({@code docs/FORMAT.md} section 7.6).
      *
+     * @return whether it voided a lease (a dead holder's, or a value that names no process).
      * @throws PageLeasedException if the lease is another live process's.
      */
-    private void checkLease(final int page, final int offset, final int owner)
+    private boolean checkLease(final int page, final int offset, final int owner)
     {
         final int holder = PageLeases.holderAt(locks, offset);
+        if (holder == owner && holder != 0 && locks.soleLeases.contains(page))
+        {
+            throw new PageLeasedException("page " + page + " of segment '" + locks.segmentName + "' is leased to " +
+                "an exclusive writer of this process (owner slot " + holder + "), which writes it without a " +
+                "compare-and-swap: write the page through that ExclusiveWriter, or close it first", page, holder);
+        }
         if (holder == 0 || holder == owner)
         {
-            return;
+            return false;
         }
         if (holder == PageLeases.VOID)
         {
             PageLeases.clearVoid(locks, offset); // a value that names no process is no lease
-            return;
+            return true;
         }
         if (!deadOwners.isLeaseHolderDead(holder))
         {
@@ -237,6 +248,7 @@ final class PageWaits
                 "write the page until it closes the writer or exits", page, holder);
         }
         PageLeases.clear(locks, offset, holder); // a dead process's lease is void
+        return true;
     }
 
     /**
@@ -244,11 +256,11 @@ final class PageWaits
      * it before the lease could be granted), and then this writer must not write it: it gives it back, torn, and is
      * refused. A dead holder's lease is cleared.
      */
-    private void checkLeaseAfterTakeOver(final int page, final int offset, final int owner)
+    private boolean checkLeaseAfterTakeOver(final int page, final int offset, final int owner)
     {
         try
         {
-            checkLease(page, offset, owner);
+            return checkLease(page, offset, owner);
         }
         catch (final PageLeasedException refused)
         {

@@ -19,6 +19,13 @@ final class TestHooks
 
     /** Milliseconds each write pauses while holding its locks; 0 when disabled. */
     static final long PAUSE_IN_WRITE_MILLIS = Long.getLong(PAUSE_PROPERTY, 0L);
+    /**
+     * System property: the same pause, in sole writes only ({@link SoleWrites}: not in the takes by compare-and-swap
+     * that grant a lease before them).
+     */
+    static final String SOLE_PAUSE_PROPERTY = "shmipc.test.pauseInSoleWriteMillis";
+    /** Milliseconds each sole write pauses while holding its pages; 0 when disabled. */
+    static final long PAUSE_IN_SOLE_WRITE_MILLIS = Long.getLong(SOLE_PAUSE_PROPERTY, 0L);
 
     private TestHooks()
     {
@@ -27,11 +34,22 @@ final class TestHooks
     /** Called by a writer that holds its page locks, only when {@link #PAUSE_IN_WRITE_MILLIS} is positive. */
     static void pauseInWrite()
     {
+        pause(PAUSE_IN_WRITE_MILLIS);
+    }
+
+    /** Called by a sole writer that holds its pages, only when {@link #PAUSE_IN_SOLE_WRITE_MILLIS} is positive. */
+    static void pauseInSoleWrite()
+    {
+        pause(PAUSE_IN_SOLE_WRITE_MILLIS);
+    }
+
+    private static void pause(final long millis)
+    {
         System.out.println(PAUSED_MARKER);
         System.out.flush();
         try
         {
-            Thread.sleep(PAUSE_IN_WRITE_MILLIS);
+            Thread.sleep(millis);
         }
         catch (final InterruptedException ex)
         {

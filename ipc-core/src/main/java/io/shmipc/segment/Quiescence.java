@@ -32,6 +32,8 @@ final class Quiescence
         "io.shmipc.lock.PageReleases",
         "io.shmipc.lock.PageLeases",
         "io.shmipc.lock.StoreRelease",
+        "io.shmipc.lock.SoleWrites",
+        "io.shmipc.lock.PageSleepers",
         "io.shmipc.lock.PageWaits");
     private static final String CONTINUATION = "jdk.internal.vm.Continuation";
 

@@ -477,11 +477,11 @@ public final class SegmentFiles
     {
         final String where = "segment '" + name + "' at " + path;
         final int version = header.getInt(SegmentDescriptor.LAYOUT_VERSION_OFFSET);
-        if (version != SegmentDescriptor.LAYOUT_VERSION && version != SegmentDescriptor.LEASES_LAYOUT_VERSION)
+        if (version < SegmentDescriptor.LAYOUT_VERSION || version > SegmentDescriptor.SOLE_LAYOUT_VERSION)
         {
             throw new InvalidSegmentException(where + " has layout version " + version + "; this library reads " +
-                "version " + SegmentDescriptor.LAYOUT_VERSION + " and " + SegmentDescriptor.LEASES_LAYOUT_VERSION +
-                " (" + SegmentDescriptor.LAYOUT_VERSION + " with leases)" + (version < SegmentDescriptor.LAYOUT_VERSION ?
+                "versions " + SegmentDescriptor.LAYOUT_VERSION + " to " + SegmentDescriptor.SOLE_LAYOUT_VERSION +
+                " (3 and 4 with leases)" + (version < SegmentDescriptor.LAYOUT_VERSION ?
                 " (made by an older shm-ipc: unlink and recreate it with this version)" :
                 " (made by a newer shm-ipc: upgrade this program)"));
         }
@@ -499,7 +499,7 @@ public final class SegmentFiles
             throw new InvalidSegmentException(where + " has a bad header: " + problem);
         }
         final SegmentGeometry plain = SegmentGeometry.of(pageSize, pageCount);
-        final SegmentGeometry geometry = version == SegmentDescriptor.LEASES_LAYOUT_VERSION ? plain.withLeases() : plain;
+        final SegmentGeometry geometry = plain.withLayoutVersion(version);
         expectLong(header, SegmentDescriptor.LOCK_TABLE_OFFSET_OFFSET, SegmentDescriptor.lockTableOffset(),
             "lock table offset", where);
         expectLong(header, SegmentDescriptor.DATA_OFFSET_OFFSET, geometry.dataOffset(), "data offset", where);

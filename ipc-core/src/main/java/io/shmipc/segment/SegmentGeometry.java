@@ -35,24 +35,38 @@ public final class SegmentGeometry
     }
 
     /**
-     * @return the same geometry in layout version {@link SegmentDescriptor#LEASES_LAYOUT_VERSION}: lock-table entries
-     * with a lease word, for exclusive writers.
+     * @return the same geometry in layout version {@link SegmentDescriptor#SOLE_LAYOUT_VERSION}: lock-table entries
+     * with a lease word and a sleepers word, for exclusive writers that write without a compare-and-swap.
      */
     public SegmentGeometry withLeases()
     {
-        return new SegmentGeometry(pageSize, pageCount, SegmentDescriptor.LEASES_LAYOUT_VERSION);
+        return withLayoutVersion(SegmentDescriptor.SOLE_LAYOUT_VERSION);
     }
 
-    /** @return the layout version a file of this geometry has: 2, or 3 with lease words. */
+    /**
+     * @param version 2, 3 or 4.
+     * @return the same geometry in that layout version (3: lease words without sleepers words, as before 2026-12-08).
+     */
+    public SegmentGeometry withLayoutVersion(final int version)
+    {
+        if (version < SegmentDescriptor.LAYOUT_VERSION || version > SegmentDescriptor.SOLE_LAYOUT_VERSION)
+        {
+            throw new IllegalArgumentException("layout version " + version + " is not one of " +
+                SegmentDescriptor.LAYOUT_VERSION + ".." + SegmentDescriptor.SOLE_LAYOUT_VERSION);
+        }
+        return new SegmentGeometry(pageSize, pageCount, version);
+    }
+
+    /** @return the layout version a file of this geometry has: 2; 3 with lease words; 4 with sleepers words too. */
     public int layoutVersion()
     {
         return layoutVersion;
     }
 
-    /** @return whether the lock-table entries have lease words (layout version 3). */
+    /** @return whether the lock-table entries have lease words (layout versions 3 and 4). */
     public boolean leases()
     {
-        return layoutVersion == SegmentDescriptor.LEASES_LAYOUT_VERSION;
+        return layoutVersion >= SegmentDescriptor.LEASES_LAYOUT_VERSION;
     }
 
     /** @return what is wrong with this geometry, or {@code null} if it is valid. */

@@ -1,5 +1,6 @@
 package io.shmipc.testing;
 
+import io.shmipc.ExclusiveWriter;
 import io.shmipc.SharedMemory;
 import io.shmipc.layout.LockWord;
 
@@ -22,6 +23,15 @@ public final class Overflow
      */
     public static String run(final SharedMemory shm)
     {
+        return run(shm, null);
+    }
+
+    /**
+     * {@link #run(SharedMemory)}, writing through {@code writer} (an exclusive writer of all of {@code shm}'s pages)
+     * if it is not {@code null}.
+     */
+    public static String run(final SharedMemory shm, final ExclusiveWriter writer)
+    {
         final byte[] data = new byte[3 * shm.pageSize()];
         final byte[] whole = new byte[shm.capacity()];
         final int limit = maxDepth(0);
@@ -34,7 +44,7 @@ public final class Overflow
             attempts++;
             try
             {
-                recurse(shm, data, depth);
+                recurse(shm, writer, data, depth);
             }
             catch (final StackOverflowError overflow)
             {
@@ -58,7 +68,14 @@ public final class Overflow
             if (anyTorn)
             {
                 torn++;
-                shm.write(0, whole); // a whole write clears the marks
+                if (writer == null)
+                {
+                    shm.write(0, whole); // a whole write clears the marks
+                }
+                else
+                {
+                    writer.write(0, whole);
+                }
             }
         }
         return "INSIDE " + inside + " HELD " + held + " TORN " + torn + " ATTEMPTS " + attempts;
@@ -68,7 +85,8 @@ public final class Overflow
     {
         for (final StackTraceElement frame : overflow.getStackTrace())
         {
-            if (frame.getClassName().equals(SharedMemory.class.getName()) && frame.getMethodName().equals("write"))
+            if ((frame.getClassName().equals(SharedMemory.class.getName()) ||
+                frame.getClassName().equals(ExclusiveWriter.class.getName())) && frame.getMethodName().equals("write"))
             {
                 return true;
             }
@@ -80,14 +98,22 @@ public final class Overflow
         return false;
     }
 
-    private static void recurse(final SharedMemory shm, final byte[] data, final int remaining)
+    private static void recurse(
+        final SharedMemory shm, final ExclusiveWriter writer, final byte[] data, final int remaining)
     {
         if (remaining == 0)
         {
-            shm.write(OFFSET, data);
+            if (writer == null)
+            {
+                shm.write(OFFSET, data);
+            }
+            else
+            {
+                writer.write(OFFSET, data);
+            }
             return;
         }
-        recurse(shm, data, remaining - 1);
+        recurse(shm, writer, data, remaining - 1);
     }
 
     private static int maxDepth(final int depth)

@@ -42,8 +42,9 @@ final class CreateCommand implements Callable<Integer>
         description = "File mode in octal (default: ${DEFAULT-VALUE}); applied exactly, whatever the umask.")
     private String mode;
 
-    @Option(names = "--leases", description = "Create it with lease words (layout version 3), so that a process " +
-        "can lease pages to an exclusive writer. The C and Python clients read it too and honour its leases.")
+    @Option(names = "--leases", description = "Create it with lease and sleepers words (layout version 4), so " +
+        "that a process can lease pages to an exclusive writer. The C and Python clients read it too and honour its " +
+        "leases.")
     private boolean leases;
 
     @Override
@@ -62,7 +63,7 @@ final class CreateCommand implements Callable<Integer>
         {
             spec.commandLine().getOut().printf("created %s: %d pages x %d bytes = %d bytes (file %s)%s%n",
                 shm.name(), shm.pageCount(), shm.pageSize(), shm.capacity(), shm.path(),
-                leases ? ", with leases (layout version 3)" : "");
+                leases ? ", with leases (layout version 4)" : "");
         }
         return 0;
     }

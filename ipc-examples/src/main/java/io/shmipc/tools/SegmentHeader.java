@@ -91,10 +91,10 @@ final class SegmentHeader
             throw new InvalidSegmentException(String.format("magic 0x%016x is not a segment's", magic));
         }
         final int version = header.getInt(SegmentDescriptor.LAYOUT_VERSION_OFFSET);
-        if (version != SegmentDescriptor.LAYOUT_VERSION && version != SegmentDescriptor.LEASES_LAYOUT_VERSION)
+        if (version < SegmentDescriptor.LAYOUT_VERSION || version > SegmentDescriptor.SOLE_LAYOUT_VERSION)
         {
             throw new InvalidSegmentException("layout version " + version + "; this tool reads versions " +
-                SegmentDescriptor.LAYOUT_VERSION + " and " + SegmentDescriptor.LEASES_LAYOUT_VERSION);
+                SegmentDescriptor.LAYOUT_VERSION + " to " + SegmentDescriptor.SOLE_LAYOUT_VERSION);
         }
         final int pageSize = header.getInt(SegmentDescriptor.PAGE_SIZE_OFFSET);
         final int pageCount = header.getInt(SegmentDescriptor.PAGE_COUNT_OFFSET);
@@ -104,7 +104,7 @@ final class SegmentHeader
             throw new InvalidSegmentException("bad header: " + problem);
         }
         final SegmentGeometry plain = SegmentGeometry.of(pageSize, pageCount);
-        final SegmentGeometry geometry = version == SegmentDescriptor.LEASES_LAYOUT_VERSION ? plain.withLeases() : plain;
+        final SegmentGeometry geometry = plain.withLayoutVersion(version);
         if (fileLength != geometry.fileLength())
         {
             throw new InvalidSegmentException("file is " + fileLength + " bytes but its header (" + geometry +

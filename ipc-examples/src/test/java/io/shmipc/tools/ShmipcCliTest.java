@@ -149,16 +149,16 @@ class ShmipcCliTest
     }
 
     @Test
-    void createWithLeasesMakesLayoutVersionThreeAndInfoNamesTheLeaseHolder() throws IOException
+    void createWithLeasesMakesLayoutVersionFourAndInfoNamesTheLeaseHolder() throws IOException
     {
         final CliRun run = ok("create", "leased", "--pages", "2", "--leases", "--dir", dir);
-        assertTrue(run.out.contains("with leases (layout version 3)"), run::toString);
+        assertTrue(run.out.contains("with leases (layout version 4)"), run::toString);
         try (SharedMemory shm = SharedMemory.builder("leased").directory(directory.path()).open();
              io.shmipc.ExclusiveWriter writer = shm.exclusiveWriter(1, 1))
         {
             final com.fasterxml.jackson.databind.JsonNode info =
                 JSON.readTree(ok("info", "leased", "--json", "--dir", dir).out);
-            assertEquals(3, info.get("layoutVersion").asInt());
+            assertEquals(4, info.get("layoutVersion").asInt());
             assertEquals(0, info.get("pageStates").get(0).get("leasedTo").asInt());
             assertEquals(shm.ownerSlot(), info.get("pageStates").get(1).get("leasedTo").asInt());
             assertTrue(ok("info", "leased", "--dir", dir).out.contains("leased to owner slot " + shm.ownerSlot()));

@@ -3,6 +3,7 @@ package io.shmipc.jcstress;
 import io.shmipc.layout.SegmentDescriptor;
 import io.shmipc.lock.PageLeases;
 import io.shmipc.lock.PageLocks;
+import io.shmipc.lock.SoleWrites;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jcstress.infra.results.JJJ_Result;
 
@@ -32,16 +33,44 @@ final class LockedFile
     /** @param leased whether all pages are leased to {@link #OWNER} (layout version 3), for exclusive writes. */
     LockedFile(final boolean leased)
     {
+        this(leased ? SegmentDescriptor.LEASES_LAYOUT_VERSION : SegmentDescriptor.LAYOUT_VERSION);
+    }
+
+    /**
+     * @param version 2; 3: all pages leased to {@link #OWNER}, for exclusive writes by CAS; 4: leased to a sole writer
+     *                ({@link #writeSole}), their free words in {@link #soleWords}.
+     */
+    LockedFile(final int version)
+    {
         file = new UnsafeBuffer(ByteBuffer.allocateDirect(DATA_OFFSET + PAGES * PAGE_SIZE));
-        if (leased)
-        {
-            file.putInt(SegmentDescriptor.LAYOUT_VERSION_OFFSET, SegmentDescriptor.LEASES_LAYOUT_VERSION);
-        }
+        file.putInt(SegmentDescriptor.LAYOUT_VERSION_OFFSET, version);
         locks = new PageLocks(file, "jcstress", PAGES);
-        if (leased)
+        if (version >= SegmentDescriptor.LEASES_LAYOUT_VERSION)
         {
-            PageLeases.grant(locks, 0, PAGES - 1, OWNER, PageLocks.NO_TIMEOUT);
+            PageLeases.grant(locks, 0, PAGES - 1, OWNER, PageLocks.NO_TIMEOUT,
+                version == SegmentDescriptor.SOLE_LAYOUT_VERSION);
         }
+        for (int page = 0; page < PAGES; page++)
+        {
+            soleWords[page] = locks.lockWord(page);
+        }
+    }
+
+    /** The sole writer's page words (layout version 4), as {@code ExclusiveWriter} keeps them. */
+    final long[] soleWords = new long[PAGES];
+
+    /** {@link #write} as a sole writer ({@code docs/FORMAT.md} 7.7): plain stores take and release the pages. */
+    boolean writeSole(final int first, final int last, final long value)
+    {
+        SoleWrites.take(file.addressOffset(), soleWords, 0, first, last, OWNER);
+        for (int page = first; page <= last; page++)
+        {
+            for (int i = 0; i < LONGS_PER_PAGE; i++)
+            {
+                file.putLong(at(page, i), value);
+            }
+        }
+        return SoleWrites.release(file.addressOffset(), soleWords, 0, first, last, first, last);
     }
 
     /** @return the file offset of the long at {@code index} (8-byte units) of page {@code page}. */
