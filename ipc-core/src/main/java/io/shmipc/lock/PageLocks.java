@@ -72,7 +72,7 @@ import java.util.Objects;
  *
  * <p><b>Plain releases</b> ({@code docs/FORMAT.md} 7.1): a process whose owner slot is an OFD lock (JDK 22+) takes
  * pages with the CAS ({@link #lock}) but releases them with a release store ({@link #unlockPlain}): nothing else
- * changes a held word, since a waiter never sets W on one ({@link #registerWaiterOn}: it backs off instead) and a
+ * changes a held word, since a waiter never sets W on one ({@link PageSleepers#registerOn}: it backs off instead) and a
  * live holder of an OFD slot lock is never recovered as dead. One atomic instruction per write, not two.
  *
  * <h2>Algorithmic notes</h2>
@@ -143,12 +143,6 @@ public final class PageLocks
      * word it set).
      */
     static final long NOT_RELEASED = Long.MIN_VALUE;
-    /**
-     * What {@link #registerWaiterOn} returns for a held word without W: its holder may release it with a plain store
-     * ({@link #unlockPlain}), which would erase a W bit set now, so a waiter must not sleep on it (it backs off
-     * instead). Never a word with W set, nor {@link #NOT_RELEASED}.
-     */
-    static final long HELD_NO_SLEEP = Long.MIN_VALUE + 1;
 
     final AtomicBuffer file;
     final String segmentName;
@@ -193,12 +187,8 @@ public final class PageLocks
     }
 
     /**
-     * @param file          the whole mapped segment file.
-     * @param segmentName   name used in exception messages.
-     * @param pageCount     number of data pages (and lock words).
-     * @param liveness      tells whether the holder of a page that stays held is dead.
-     * @param recoveryNanos how long a page must stay held by one write before its holder's liveness is checked.
-     * @param cancellation  tells waits that the handle was closed.
+     * The locks of {@link #PageLocks(AtomicBuffer, String, int, OwnerLiveness, long, Cancellation, SoleLeases)} with a
+     * {@link SoleLeases} registry of their own (tests and tools, which have no owner slot to share one).
      */
     public PageLocks(
         final AtomicBuffer file,
@@ -486,7 +476,7 @@ public final class PageLocks
      * instead of a compare-and-swap: for a process whose owner slot is held by an open-file-description lock (the
      * Java library on JDK 22+), which nothing in the process can drop while it lives. Then nothing but this writer
      * changes a word it holds: other writers only take free words, a waiter never sets W on a held word
-     * ({@link #registerWaiterOn}), and a dead-owner recovery acts only on a holder whose slot is dead, which this one
+     * ({@link PageSleepers#registerOn}), and a dead-owner recovery acts only on a holder whose slot is dead, which this one
      * never is while it runs. So the word is exactly the one the take set until this release, and a store of the next
      * word is what the compare-and-swap would have done (docs/FORMAT.md 7.1). W found on the free word the take
      * started from is in that word: the release clears it and wakes the sleepers.
@@ -524,38 +514,8 @@ public final class PageLocks
     {
         final int offset = lockWordOffset(page);
         final long word = load(offset);
-        return word >>> LockWord.VERSION_SHIFT == seenVersion && !notRegistered(registerWaiterOn(offset, word));
-    }
-
-    /**
-     * Puts W on the word at {@code offset} if it is still {@code word} (or finds it there); on a leased page of layout
-     * version 4, registers in its sleepers word instead ({@link PageSleepers}), even if the word is held.
-     *
-     * @return the word to sleep on (with W, or on a leased page as it is); {@link #NOT_RELEASED} if the word changed
-     * meanwhile; {@link #HELD_NO_SLEEP} for a held word without W that may not be slept on.
-     */
-    long registerWaiterOn(final int offset, final long word)
-    {
-        if (sleepers && PageLeases.isLeased(this, offset))
-        {
-            return PageSleepers.register(address(offset), word); // never W on a leased page: its writer may store over it
-        }
-        final long withWaiters = word | LockWord.WAITERS_BIT;
-        if (withWaiters == word)
-        {
-            return withWaiters;
-        }
-        if ((word & LockWord.HELD_BIT) != 0)
-        {
-            return HELD_NO_SLEEP; // its holder may release it with a plain store: W would be lost (section 7.3)
-        }
-        return cas(offset, word, withWaiters) ? withWaiters : NOT_RELEASED;
-    }
-
-    /** @return whether {@link #registerWaiterOn} failed: the word changed, or it may not be slept on. */
-    static boolean notRegistered(final long result)
-    {
-        return result == NOT_RELEASED || result == HELD_NO_SLEEP;
+        return word >>> LockWord.VERSION_SHIFT == seenVersion &&
+            !PageSleepers.notRegistered(PageSleepers.registerOn(this, offset, word));
     }
 
     /**

@@ -385,13 +385,13 @@ final class PageWaits
             {
                 return; // changed: the caller sees it at once
             }
-            word = locks.registerWaiterOn(offsets[k], word);
-            if (word == PageLocks.HELD_NO_SLEEP)
+            word = PageSleepers.registerOn(locks, offsets[k], word);
+            if (word == PageSleepers.HELD_NO_SLEEP)
             {
                 LockSupport.parkNanos(Backoff.PARK_NANOS); // held, without W: back off, do not sleep on it
                 return;
             }
-            if (PageLocks.notRegistered(word))
+            if (PageSleepers.notRegistered(word))
             {
                 return; // changed meanwhile: look again
             }
@@ -436,13 +436,13 @@ final class PageWaits
     /** Sleeps on the word's futex while it is {@code word} with W set; returns at once if it changed. */
     private void sleep(final int offset, final long word, final long nanos)
     {
-        final long expected = locks.registerWaiterOn(offset, word);
-        if (expected == PageLocks.HELD_NO_SLEEP)
+        final long expected = PageSleepers.registerOn(locks, offset, word);
+        if (expected == PageSleepers.HELD_NO_SLEEP)
         {
             LockSupport.parkNanos(Backoff.PARK_NANOS); // held, without W: back off, do not sleep on it
             return;
         }
-        if (PageLocks.notRegistered(expected))
+        if (PageSleepers.notRegistered(expected))
         {
             return; // the word changed: the caller looks at it again
         }
